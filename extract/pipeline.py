@@ -1,0 +1,295 @@
+"""Chart text -> facts: a medspaCy pipeline (own target, ConText and section rules).
+
+``build_nlp`` assembles: medspaCy tokenizer, ``priorauth_sentences``, medspaCy's
+TargetMatcher (rules from ``rules/targets.json``, results in the span group
+``priorauth_facts`` so facts may overlap) and ConText (rules from ``rules/context.json``;
+medspaCy's default rules are off). ``extract_facts`` turns each matched span into a
+:class:`~priorauth.models.Fact` with its assertion, section, note date, values and evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from priorauth.extract import values as V
+from priorauth.extract.ingest import Document
+from priorauth.extract.rules_io import context_rules, section_rules, target_rules
+from priorauth.models import Assertion, Evidence, Fact
+
+SPAN_GROUP = "priorauth_facts"
+MAX_EVIDENCE = 240
+# ConText category -> assertion, strongest first (a family mention stays family if negated).
+CATEGORY_ASSERTION = (("FAMILY", Assertion.family), ("NEGATED_EXISTENCE", Assertion.negated),
+                      ("HYPOTHETICAL", Assertion.hypothetical),
+                      ("POSSIBLE_EXISTENCE", Assertion.possible),
+                      ("HISTORICAL", Assertion.historical))
+
+
+@cache
+def build_nlp():
+    """The extraction pipeline, built once per process."""
+    from loguru import logger
+
+    logger.disable("PyRuSH")
+    import medspacy  # noqa: F401  (registers the medspaCy factories)
+    import spacy
+    from medspacy.context import ConTextRule
+    from medspacy.custom_tokenizer import create_medspacy_tokenizer
+    from medspacy.target_matcher import TargetRule
+
+    import priorauth.extract.components.sentences  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("en")
+    nlp.tokenizer = create_medspacy_tokenizer(nlp)
+    nlp.add_pipe("priorauth_sentences")
+    matcher = nlp.add_pipe("medspacy_target_matcher", config={
+        "result_type": "group", "span_group_name": SPAN_GROUP, "prune": False})
+    matcher.add([TargetRule(literal=r.literal, category=r.kind, pattern=r.pattern,
+                            metadata={"id": r.id}) for r in target_rules().rules])
+    context = nlp.add_pipe("medspacy_context", config={
+        "rules": None, "input_span_type": "group", "span_group_name": SPAN_GROUP,
+        "max_scope": 12})
+    context.add([
+        ConTextRule(literal=r.literal, category=r.category, direction=r.direction,
+                    pattern=r.pattern, max_scope=r.max_scope,
+                    allowed_types=set(r.allowed_types) if r.allowed_types else None,
+                    excluded_types=set(r.excluded_types) if r.excluded_types else None,
+                    metadata={"id": r.id})
+        for r in context_rules().rules])
+    return nlp
+
+
+@cache
+def _section_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str | None]]]:
+    lookup: dict[str, tuple[str, str | None]] = {}
+    literals: list[str] = []
+    for rule in section_rules().rules:
+        for literal in rule.literals:
+            lookup[literal.lower()] = (rule.category, rule.assertion)
+            literals.append(re.escape(literal))
+    literals.sort(key=len, reverse=True)
+    pattern = re.compile(rf"(?im)(?:^|(?<=[.\n]\s)|(?<=,\s))[ \t]*({'|'.join(literals)})\s*:")
+    return pattern, lookup
+
+
+def find_sections(text: str) -> list[tuple[int, str, str | None]]:
+    """(offset, category, imposed assertion) for every section header in ``text``."""
+    pattern, lookup = _section_pattern()
+    return [(m.start(1), *lookup[m.group(1).lower()]) for m in pattern.finditer(text)]
+
+
+def _last_before(marks: list[tuple], offset: int):
+    found = None
+    for mark in marks:
+        if mark[0] <= offset:
+            found = mark
+        else:
+            break
+    return found
+
+
+def _clause(sent_text: str, rel_start: int, rel_end: int) -> tuple[int, int]:
+    """The clause of a sentence around a mention: cut at ';' and at ' but ' / ' however '."""
+    cuts = [0]
+    for m in re.finditer(r";|\bbut\b|\bhowever\b|\balthough\b", sent_text, re.I):
+        cuts.append(m.start())
+    cuts.append(len(sent_text))
+    start = max(c for c in cuts if c <= rel_start)
+    end = min(c for c in cuts if c >= rel_end)
+    return start, end
+
+
+def _evidence_span(text: str, sent_start: int, sent_end: int, start: int,
+                   end: int) -> tuple[int, int]:
+    """The sentence around a mention, trimmed of whitespace, at most ~MAX_EVIDENCE chars."""
+    s, e = sent_start, sent_end
+    if e - s > MAX_EVIDENCE:
+        s = max(s, start - MAX_EVIDENCE // 2)
+        e = min(e, end + MAX_EVIDENCE // 2)
+        while s > sent_start and not text[s - 1].isspace():
+            s += 1
+            if s >= start:
+                s = start
+                break
+        while e < sent_end and e > end and not text[e].isspace():
+            e -= 1
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+LOWER_LIMB = re.compile(r"\b(?:leg|legs|lower extremit\w*|ankle|knee|hip|foot|feet|toe|EHL|"
+                        r"dorsiflex\w*|plantar ?flex\w*|quad\w*|tibialis|gastroc\w*|L[1-5]|S1)\b",
+                        re.I)
+NEUROPATHY = re.compile(r"\b(?:neuropath\w*|stocking[- ]glove|carpal tunnel)\b", re.I)
+
+
+def _therapy_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    durations = V.find_durations(clause, ref)
+    hit = V.nearest(durations, *rel, limit=60)
+    if hit is not None:
+        d: V.Duration = hit.value  # type: ignore[assignment]
+        if d.days is not None:
+            out["days"] = d.days
+        if d.start is not None:
+            out["start"] = d.start.isoformat()
+        if d.end is not None:
+            out["end"] = d.end.isoformat()
+    if "end" not in out and "start" not in out:
+        when = V.nearest(V.find_dates(clause, ref), *rel, limit=60)
+        if when is not None:
+            out["date"] = when.value.isoformat()  # type: ignore[union-attr]
+    outcome = V.find_outcome(clause)
+    if outcome:
+        out["outcome"] = outcome
+    return out
+
+
+def _symptom_values(clause: str, rel: tuple[int, int], ref: date | None,
+                    kind: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    durations = [f for f in V.find_durations(clause, ref)]
+    hit = V.nearest(durations, *rel, limit=50)
+    if hit is not None:
+        d: V.Duration = hit.value  # type: ignore[assignment]
+        if d.ago and d.end is not None and ref is not None:
+            out["onset_days"] = (ref - d.end).days
+        elif d.days is not None:
+            out["onset_days"] = d.days
+    change = V.find_change(clause)
+    if change:
+        out["change"] = change
+    if kind == "objective_weakness" and LOWER_LIMB.search(clause):
+        out["lower_extremity"] = True
+    if kind in ("objective_weakness", "dermatomal_sensory_loss") and NEUROPATHY.search(clause):
+        out["neuropathy"] = True
+    return out
+
+
+def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    when = V.nearest(V.find_dates(clause, ref), *rel, limit=60)
+    if when is None:
+        ago = [f for f in V.find_durations(clause, ref) if f.value.ago]  # type: ignore[union-attr]
+        hit = V.nearest(ago, *rel, limit=40)
+        if hit is not None and hit.value.end is not None:  # type: ignore[union-attr]
+            out["date"] = hit.value.end.isoformat()  # type: ignore[union-attr]
+    else:
+        out["date"] = when.value.isoformat()  # type: ignore[union-attr]
+    result = V.find_imaging_result(clause[rel[1]:] or clause)
+    if result:
+        out["result"] = result
+    return out
+
+
+REGIONAL = {"pain", "radiculopathy", "imaging", "fracture", "spinal_neoplasm", "ligamentous_injury",
+            "spondylosis"}
+SYMPTOMS = {"pain", "radiculopathy", "myelopathy_sign", "neuro_symptom", "objective_weakness",
+            "dermatomal_sensory_loss", "bladder_dysfunction", "bowel_dysfunction",
+            "saddle_anesthesia", "sexual_dysfunction"}
+
+
+def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[str, ...], str]:
+    """Assertion from the ConText modifiers in the span's own sentence, else its section.
+
+    medspaCy scopes a modifier that has ``max_scope`` by a token window that may cross a
+    sentence boundary; modifiers from another sentence are dropped here.
+    """
+    sent = span.sent
+    mods = [m for m in span._.modifiers
+            if sent.start <= m.modifier_span[0] < sent.end and m.rule.metadata]
+    for category, assertion in CATEGORY_ASSERTION:
+        used = sorted(str(m.rule.metadata["id"]) for m in mods if m.category == category)
+        if used:
+            return assertion, tuple(used), f"{assertion.value}: ConText {', '.join(used)}"
+    if section_assertion:
+        return Assertion(section_assertion), (), f"{section_assertion}: section"
+    return Assertion.present, (), ""
+
+
+def _page_facts(doc, text: str, document: Document, page_number: int | None,
+                note_marks: list[tuple[int, date]], fallback_date: date | None,
+                rule_by_id: dict) -> list[Fact]:
+    sections = find_sections(text)
+    spans = list(doc.spans.get(SPAN_GROUP, []))
+    facts: list[Fact] = []
+    for span in spans:
+        rule = rule_by_id[span._.target_rule.metadata["id"]]
+        if rule.suppressed_inside and any(
+                other.label_ in rule.suppressed_inside and other is not span
+                and other.start_char <= span.start_char and span.end_char <= other.end_char
+                for other in spans):
+            continue
+        sent = span.sent
+        s_start, s_end = sent.start_char, sent.end_char
+        sent_text = text[s_start:s_end]
+        rel = (span.start_char - s_start, span.end_char - s_start)
+        c_start, c_end = _clause(sent_text, *rel)
+        clause = sent_text[c_start:c_end]
+        crel = (rel[0] - c_start, rel[1] - c_start)
+        mark = _last_before(note_marks, span.start_char)
+        note_date = mark[1] if mark else fallback_date
+        section = _last_before(sections, span.start_char)
+        assertion, modifiers, why = _assertion(span, section[2] if section else None)
+        value: dict[str, Any] = dict(rule.value)
+        kind = rule.kind
+        if kind == "conservative_therapy":
+            value.update(_therapy_values(clause, crel, note_date))
+        elif kind == "imaging":
+            value.update(_imaging_values(clause, crel, note_date))
+        elif kind in SYMPTOMS:
+            value.update(_symptom_values(clause, crel, note_date, kind))
+        if kind in REGIONAL and "region" not in value:
+            region = V.find_region(sent_text, *rel, limit=40)
+            if region:
+                value["region"] = region
+        ev_start, ev_end = _evidence_span(text, s_start, s_end, span.start_char, span.end_char)
+        evidence = Evidence(document=document.name, page=page_number, start=ev_start,
+                            end=ev_end, text=text[ev_start:ev_end])
+        for k in (kind, *rule.also):
+            facts.append(Fact(kind=k, value=value, assertion=assertion, evidence=evidence,
+                              rule_id=rule.id, modifiers=modifiers,
+                              section=section[1] if section else None, note_date=note_date,
+                              explanation=why))
+    age = V.AGE.search(text)
+    if age and 0 <= int(age.group(1)) <= 120:
+        s, e = age.span()
+        facts.append(Fact(kind="age", value={"years": int(age.group(1))},
+                          evidence=Evidence(document=document.name, page=page_number, start=s,
+                                            end=e, text=text[s:e]),
+                          rule_id="age_01", note_date=_note_date_at(note_marks, s,
+                                                                   fallback_date)))
+    return facts
+
+
+def _note_date_at(marks: list[tuple[int, date]], offset: int, fallback: date | None):
+    mark = _last_before(marks, offset)
+    return mark[1] if mark else fallback
+
+
+def extract_facts(documents: Sequence[Document], *,
+                  request_date: date | None = None) -> tuple[Fact, ...]:
+    """Every fact in the chart, sorted by (document, page, offsets, kind)."""
+    nlp = build_nlp()
+    rule_by_id = {r.id: r for r in target_rules().rules}
+    facts: list[Fact] = []
+    for document in documents:
+        carried: date | None = None
+        for page in document.pages:
+            if not page.text.strip():
+                continue
+            marks = [(f.start, f.value) for f in V.note_dates(page.text)
+                     if request_date is None or f.value <= request_date + timedelta(days=1)]
+            doc = nlp(page.text)
+            facts.extend(_page_facts(doc, page.text, document, page.number, marks,
+                                     carried or None, rule_by_id))
+            if marks:
+                carried = marks[-1][1]
+    return tuple(sorted(facts, key=Fact.sort_key))

@@ -1,0 +1,298 @@
+"""Values read from the words around a mention: dates, durations, outcomes, regions, onset.
+
+Pure functions over strings; every date is normalised against a reference date (the note's
+date of service, else the request date) so that "since August" or "8 months ago" resolve.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+
+NUMBER_WORDS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+                "several": 3, "few": 3, "a few": 3, "couple": 2, "a couple of": 2,
+                "fourteen": 14, "sixteen": 16, "eighteen": 18, "twenty": 20}
+_NUM = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|sixteen|eighteen|twenty|several|a few|a couple of|few|a|an)"
+UNIT_DAYS = {"d": 1, "day": 1, "wk": 7, "week": 7, "w": 7, "mo": 30, "month": 30, "m": 30,
+             "yr": 365, "year": 365, "y": 365}
+_UNIT = r"(?:days?|d|weeks?|wks?|w|months?|mos?|m|years?|yrs?|y)"
+
+DATE_PATTERNS = [
+    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), "ymd"),
+    (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b"), "mdy"),
+    (re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I), "Mdy"),
+    (re.compile(rf"\b({_MONTH})\.?,?\s+(\d{{4}})\b", re.I), "My"),
+    (re.compile(r"\b(\d{1,2})/(\d{4})\b"), "my"),
+    (re.compile(r"\b(\d{1,2})/(\d{1,2})\b(?!/)"), "md"),
+    (re.compile(rf"\b(?:in|since|from|until|through|to|by|of|early|late|mid)\s+({_MONTH})\b(?!\s+\d)", re.I), "M"),
+]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A value found in text, with its character span in that text."""
+
+    value: object
+    start: int
+    end: int
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _year(y: str) -> int:
+    n = int(y)
+    return n + 2000 if n < 100 else n
+
+
+def _before(ref: date | None, month: int, day: int = 1) -> date | None:
+    """The latest date with this month/day not after ``ref`` (for dates without a year)."""
+    if ref is None:
+        return None
+    candidate = _safe_date(ref.year, month, day)
+    if candidate is None:
+        return None
+    if candidate > ref:
+        candidate = _safe_date(ref.year - 1, month, day)
+    return candidate
+
+
+def find_dates(text: str, ref: date | None = None) -> list[Found]:
+    """Every date in ``text`` (full, month/year, month/day or bare month), earliest span first."""
+    found: list[Found] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, form in DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            g = m.groups()
+            when: date | None = None
+            if form == "ymd":
+                when = _safe_date(int(g[0]), int(g[1]), int(g[2]))
+            elif form == "mdy":
+                when = _safe_date(_year(g[2]), int(g[0]), int(g[1]))
+            elif form == "Mdy":
+                when = _safe_date(int(g[2]), MONTHS[g[0].lower()[:3]], int(g[1]))
+            elif form == "My":
+                when = _safe_date(int(g[1]), MONTHS[g[0].lower()[:3]], 15)
+            elif form == "my":
+                if 1 <= int(g[0]) <= 12 and 1900 < int(g[1]) < 2100:
+                    when = _safe_date(int(g[1]), int(g[0]), 15)
+            elif form == "md":
+                if 1 <= int(g[0]) <= 12 and 1 <= int(g[1]) <= 31:
+                    when = _before(ref, int(g[0]), int(g[1]))
+            elif form == "M":
+                when = _before(ref, MONTHS[g[0].lower()[:3]], 15)
+            if when is not None and 1900 < when.year < 2100:
+                span = (m.start(1), m.end()) if form == "M" else (m.start(), m.end())
+                found.append(Found(when, *span))
+                taken.append(span)
+    return sorted(found, key=lambda f: f.start)
+
+
+DURATION = re.compile(
+    rf"(?:\bx\s*|\bfor\s+(?:the\s+)?(?:past\s+|last\s+|about\s+|approximately\s+|over\s+|nearly\s+|almost\s+)?|\bover\s+(?:the\s+)?(?:past\s+|last\s+)?|\b(?:past|last)\s+|\b)"
+    rf"(?P<num>{_NUM})(?:\s*(?:-|to)\s*(?P<num2>\d+))?\s*[- ]?(?P<unit>{_UNIT})\b(?P<tail>(?:\s+(?:of|trial|course|history|duration|ago|prior|earlier|before))?)",
+    re.I)
+SINCE = re.compile(r"\b(?:since|starting|started(?: on)?|beginning|began(?: on)?|from)\b", re.I)
+RANGE = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,25}?)\s+(?:to|through|until|-)\s+(?P<b>[^,;]{3,25}?)(?=[\s,.;)]|$)", re.I)
+
+
+def _num(text: str) -> float | None:
+    t = text.lower().strip()
+    if t in NUMBER_WORDS:
+        return float(NUMBER_WORDS[t])
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def _unit_days(unit: str) -> int:
+    u = unit.lower().rstrip("s")
+    if u in UNIT_DAYS:
+        return UNIT_DAYS[u]
+    return UNIT_DAYS.get(u[:2], UNIT_DAYS.get(u[:1], 1))
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A span of time: its length in days and, when stated, its dates."""
+
+    days: int | None
+    start: date | None = None
+    end: date | None = None
+    ago: bool = False
+
+
+def find_durations(text: str, ref: date | None) -> list[Found]:
+    """Durations in ``text``: "x 8 weeks", "for two months", "since 9/2/2026", "from A to B"."""
+    out: list[Found] = []
+    for m in RANGE.finditer(text):
+        a = find_dates(m.group("a"), ref)
+        b = find_dates(m.group("b"), ref)
+        if a and b and b[0].value >= a[0].value:
+            out.append(Found(Duration((b[0].value - a[0].value).days, a[0].value, b[0].value),
+                             m.start(), m.end()))
+    taken = [(f.start, f.end) for f in out]
+    for m in DURATION.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        n = _num(m.group("num"))
+        if m.group("num2"):
+            n = _num(m.group("num2"))
+        if n is None:
+            continue
+        unit = m.group("unit")
+        if unit.lower() in ("m", "d", "y", "w") and not text[m.start():m.end()].lower().lstrip().startswith("x"):
+            # bare single letters only after "x" ("x6w"), never "5 m" of distance
+            continue
+        days = int(round(n * _unit_days(unit)))
+        tail = (m.group("tail") or "").strip().lower()
+        if tail == "ago" or tail in ("prior", "earlier", "before"):
+            end = ref - timedelta(days=days) if ref else None
+            out.append(Found(Duration(None, None, end, ago=True), m.start(), m.end()))
+        else:
+            out.append(Found(Duration(days), m.start(), m.end()))
+        taken.append((m.start(), m.end()))
+    for m in SINCE.finditer(text):
+        rest = text[m.end(): m.end() + 30]
+        dates = find_dates(rest, ref)
+        if dates and dates[0].start <= 2 and ref is not None:
+            start = dates[0].value
+            if start <= ref and not any(s < m.end() + dates[0].end and m.start() < e
+                                        for s, e in taken):
+                out.append(Found(Duration((ref - start).days, start, None), m.start(),
+                                 m.end() + dates[0].end))
+    return sorted(out, key=lambda f: f.start)
+
+
+def nearest(found: list[Found], start: int, end: int, *, limit: int = 120) -> Found | None:
+    """The found value closest to the span [start, end) within ``limit`` characters."""
+    best, best_d = None, limit + 1
+    for f in found:
+        if f.end <= start:
+            d = start - f.end
+        elif f.start >= end:
+            d = f.start - end
+        else:
+            d = 0
+        if d < best_d:
+            best, best_d = f, d
+    return best
+
+
+FAILED = re.compile(
+    r"\b(?:no|without|minimal|little|limited|not much|temporary|transient|only (?:mild|minimal|partial|temporary|transient)) "
+    r"(?:\w+ ){0,2}(?:improvement|relief|benefit|help|response|change|success)|\bfail(?:ed|ure|s|ing)?\b|"
+    r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:help|improve|work|relieve|resolve|respond|helped|improved|worked|resolved|provide (?:\w+ )?relief)\w*|"
+    r"\b(?:unsuccessful|ineffective|refractory|persistent|persists|persisting|continued pain|continues to have|still has|still having|"
+    r"worse(?:ned|ning)?|unchanged|no better|exhausted|not effective|not tolerated|could not tolerate|intolerant|plateaued)\b",
+    re.I)
+IMPROVED = re.compile(
+    r"\b(?:improv(?:ed|ing|ement)|resolv(?:ed|ing)|(?:good|significant|excellent|complete|substantial|moderate|great) "
+    r"(?:relief|improvement|benefit|response)|helped|helps|better|pain[- ]free|doing well|responded)\b", re.I)
+ONGOING = re.compile(r"\b(?:currently|ongoing|continues|continuing|still in|is in|presently|remains in)\b", re.I)
+
+
+def find_outcome(text: str) -> str | None:
+    """failed / improved / ongoing, from the clause around a therapy mention."""
+    if FAILED.search(text):
+        return "failed"
+    if IMPROVED.search(text):
+        return "improved"
+    if ONGOING.search(text):
+        return "ongoing"
+    return None
+
+
+REGION_WORDS = [
+    (re.compile(r"\b(?:lumbar|lumbosacral|low(?:er)? back|l-?spine|ls[- ]spine|(?-i:LBP)|sciatica|(?-i:L[1-5])(?:\s*-\s*(?:L?[1-5]|S1))?|L5-S1|sacr\w*|lower extremit\w*|legs?|buttocks?|thighs?|calf|feet|foot)\b", re.I), "lumbar"),
+    (re.compile(r"\b(?:cervical|neck|c-?spine|(?-i:C[1-7])(?:\s*-\s*C?[1-7])?|upper extremit\w*|arms?|hands?|shoulders?|fingers?|cervicalgia)\b", re.I), "cervical"),
+    (re.compile(r"\b(?:thoracic|t-?spine|mid[- ]?back|upper back|(?-i:T(?:[1-9]|1[0-2]))(?:\s*-\s*T?\d{1,2})?|thoracolumbar|interscapular)\b", re.I), "thoracic"),
+]
+
+
+def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | None:
+    """The spinal region named nearest to [start, end), preferring words inside the span."""
+    found: list[Found] = []
+    for pattern, region in REGION_WORDS:
+        for m in pattern.finditer(text):
+            found.append(Found(region, m.start(), m.end()))
+    inside = [f for f in found if f.start >= start and f.end <= end]
+    if inside:
+        return str(inside[0].value)
+    hit = nearest(found, start, end, limit=limit)
+    return str(hit.value) if hit else None
+
+
+NEW = re.compile(r"\b(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?|began|started|onset|developed)\b", re.I)
+WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse|progressive(?:ly)?|progressing|increasing|increased|escalating)\b", re.I)
+CHRONIC = re.compile(r"\b(?:chronic|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)
+
+
+def find_change(text: str) -> str | None:
+    """new / worsening / chronic as the clause describes a symptom."""
+    if CHRONIC.search(text):
+        return "chronic"
+    if WORSE.search(text):
+        return "worsening"
+    if NEW.search(text):
+        return "new"
+    return None
+
+
+IMAGING_RESULT = [
+    ("indeterminate", re.compile(r"\b(?:non-?diagnostic|indeterminate|inconclusive|limited by (?:motion|artifact)|(?:severely |markedly )?(?:motion[- ]degraded|degraded by motion)|motion artifact|non-?interpretable|uninterpretable|suboptimal|limited study|could not be interpreted)\b", re.I)),
+    ("equivocal", re.compile(r"\b(?:equivocal|questionable|possible|cannot exclude|can't exclude|unclear)\b", re.I)),
+    ("infection", re.compile(r"\b(?:osteomyelitis|discitis|diskitis|abscess|concerning for infection|suggestive of infection|infectious)\b", re.I)),
+    ("normal", re.compile(r"\b(?:normal|unremarkable|negative|no acute (?:findings|abnormalit\w+|fracture)|no (?:significant )?abnormalit\w+|within normal limits|wnl)\b", re.I)),
+    ("abnormal", re.compile(r"\b(?:show(?:s|ed|ing)?|demonstrat\w+|reveal\w*|consistent with|positive|abnormal|herniat\w+|protrusion|extrusion|bulg\w+|stenosis|fracture|lesion|mass|narrowing|spondylo\w+|degenerat\w+|compression|displacement|listhesis|osteophyt\w+|subluxation|widening|edema|enhancement|signal)\b", re.I)),
+]
+
+
+def find_imaging_result(text: str) -> str | None:
+    """The result an imaging sentence reports, or None."""
+    for label, pattern in IMAGING_RESULT:
+        if pattern.search(text):
+            return label
+    return None
+
+
+AGE = re.compile(r"\b(\d{1,3})[- ]?(?:y/?o|yo|yr old|year[- ]old|years? old|-year-old)\b", re.I)
+
+
+def find_age(text: str) -> int | None:
+    """Age stated as "57 yo", "57-year-old"."""
+    m = AGE.search(text)
+    if m and 0 <= int(m.group(1)) <= 120:
+        return int(m.group(1))
+    return None
+
+
+NOTE_DATE = re.compile(
+    r"(?im)^[ \t]*(?:[\w /-]{0,40}?)?(?:date of service|dos|date of visit|visit date|service date|encounter date|date of exam|exam date|date of study|date of note|note date|date)\s*[:#]?\s*"
+    r"(?P<d>[0-9A-Za-z/,. -]{6,25})")
+
+
+def note_dates(text: str) -> list[Found]:
+    """Date-of-service headers in a document: each one dates the text that follows it."""
+    out = []
+    for m in NOTE_DATE.finditer(text):
+        dates = find_dates(m.group("d"))
+        full = [d for d in dates if d.start == 0]
+        if full:
+            out.append(Found(full[0].value, m.start(), m.end()))
+    return out

@@ -1,0 +1,30 @@
+"""Pydantic models of the review contract (``../shared/policy/review-contract.md``)."""
+
+from priorauth.models.facts import Assertion, Evidence, Fact
+from priorauth.models.request import ReviewRequest, region_for_cpt
+from priorauth.models.review import (
+    CriterionResult,
+    Determination,
+    DocumentInfo,
+    Missing,
+    PolicyRef,
+    RequestOut,
+    Review,
+    Status,
+)
+
+__all__ = [
+    "Assertion",
+    "CriterionResult",
+    "Determination",
+    "DocumentInfo",
+    "Evidence",
+    "Fact",
+    "Missing",
+    "PolicyRef",
+    "RequestOut",
+    "Review",
+    "ReviewRequest",
+    "Status",
+    "region_for_cpt",
+]

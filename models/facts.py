@@ -1,0 +1,64 @@
+"""Facts read from a chart, each with its assertion and the evidence it rests on."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Assertion(StrEnum):
+    """How a mention is asserted about the patient (ConText categories)."""
+
+    present = "present"
+    negated = "negated"
+    possible = "possible"
+    hypothetical = "hypothetical"
+    historical = "historical"
+    family = "family"
+
+
+class Evidence(BaseModel):
+    """A quoted span of a chart document.
+
+    ``start``/``end`` are character offsets into the extracted text of ``document``
+    (of one page for PDFs, ``page`` 1-based; ``page`` is ``None`` for plain text),
+    such that ``text == extracted[start:end]``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    document: str
+    page: int | None = None
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    fact: str | None = None
+
+
+class Fact(BaseModel):
+    """One clinical fact read from the chart.
+
+    ``value`` holds the kind-specific details (therapy, days, outcome, region, date...).
+    ``rule_id`` names the target rule that found it, ``modifiers`` the ConText rules
+    that changed its assertion, ``section`` the note section it was found in.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str
+    value: dict[str, Any] = Field(default_factory=dict)
+    assertion: Assertion = Assertion.present
+    evidence: Evidence
+    rule_id: str
+    modifiers: tuple[str, ...] = ()
+    section: str | None = None
+    note_date: date | None = None
+    explanation: str = ""
+
+    def sort_key(self) -> tuple:
+        """Deterministic order: document, page, offsets, kind, rule."""
+        ev = self.evidence
+        return (ev.document, ev.page or 0, ev.start, ev.end, self.kind, self.rule_id)

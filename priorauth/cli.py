@@ -1,0 +1,118 @@
+"""The ``priorauth`` command line (see review-contract.md).
+
+Exit status 0 for every determination; 2 for bad usage or unreadable input, with one line
+on stderr naming the file (never chart text, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from pydantic import ValidationError
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    """Bad usage: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        raise UsageError(message)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="priorauth", description="Pre-review of prior-authorization "
+                     "requests for CT of the spine. The tool never denies.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    review = sub.add_parser("review", help="review one patient's chart for one request")
+    review.add_argument("charts", nargs="+", metavar="CHART", help=".txt notes or .pdf charts")
+    review.add_argument("--cpt", action="append", required=True, metavar="CODE",
+                        help="requested procedure code; repeat for several")
+    review.add_argument("--request-date", type=_date, metavar="YYYY-MM-DD")
+    age = review.add_mutually_exclusive_group()
+    age.add_argument("--age", type=int, metavar="YEARS")
+    age.add_argument("--dob", type=_date, metavar="YYYY-MM-DD")
+    review.add_argument("--sex", choices=["F", "M", "U"])
+    review.add_argument("--format", choices=["text", "json", "html"], default="text")
+    review.add_argument("--output", metavar="FILE", help="write the review here, not stdout")
+    sub.add_parser("schema", help="print the JSON Schema of the review")
+    text = sub.add_parser("text", help="print the extracted text of a chart file (what "
+                          "evidence offsets index into)")
+    text.add_argument("chart", metavar="CHART")
+    text.add_argument("--page", type=int, help="1-based page of a PDF")
+    return parser
+
+
+def _review(args: argparse.Namespace) -> str:
+    from priorauth.models import ReviewRequest
+    from priorauth.report import render_html, render_text
+    from priorauth.review import review_chart
+
+    try:
+        request = ReviewRequest(cpt=tuple(args.cpt), request_date=args.request_date,
+                                age=args.age, dob=args.dob, sex=args.sex)
+    except ValidationError as exc:
+        raise UsageError("; ".join(err["msg"].removeprefix("Value error, ")
+                                   for err in exc.errors())) from None
+    review = review_chart(args.charts, request)
+    if args.format == "json":
+        return review.to_json()
+    if args.format == "html":
+        return render_html(review)
+    return render_text(review)
+
+
+def _text(args: argparse.Namespace) -> str:
+    from priorauth.extract.ingest import read_document
+
+    document = read_document(args.chart)
+    pages = document.pages
+    if args.page is not None:
+        if not 1 <= args.page <= len(pages) or document.kind != "pdf":
+            raise UsageError(f"{document.name}: no page {args.page}")
+        pages = (pages[args.page - 1],)
+    return "\f".join(p.text for p in pages)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    from priorauth.extract.ingest import ChartReadError
+
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "schema":
+            from priorauth.models import Review
+
+            out = json.dumps(Review.model_json_schema(), indent=2, sort_keys=True) + "\n"
+        elif args.command == "text":
+            out = _text(args)
+        else:
+            out = _review(args)
+        if getattr(args, "output", None):
+            try:
+                with open(args.output, "w", encoding="utf-8") as fh:
+                    fh.write(out)
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+        else:
+            sys.stdout.write(out)
+        return 0
+    except (UsageError, ChartReadError) as exc:
+        print(f"priorauth: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("priorauth: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,88 @@
+"""What every predicate sees: the request, its resolved date and region, and the facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from priorauth.models import Assertion, Fact, ReviewRequest
+
+
+@dataclass(frozen=True)
+class LeafResult:
+    """A leaf's status, the facts it rests on, and a one-line reason."""
+
+    status: str
+    facts: tuple[Fact, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """Request plus facts, with the request date and region resolved once."""
+
+    request: ReviewRequest
+    facts: tuple[Fact, ...]
+    request_date: date | None
+    region: str | None
+    age: int | None
+    _by_kind: dict[str, tuple[Fact, ...]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, request: ReviewRequest, facts: tuple[Fact, ...]) -> ScoringContext:
+        """Resolve the request date (request, else the latest note date) and the age."""
+        request_date = request.request_date
+        if request_date is None:
+            dates = [f.note_date for f in facts if f.note_date is not None]
+            request_date = max(dates) if dates else None
+        age = request.age_on(request_date)
+        if age is None:
+            ages = [f.value.get("years") for f in facts
+                    if f.kind == "age" and f.assertion == Assertion.present]
+            ages = [a for a in ages if isinstance(a, int)]
+            age = ages[0] if ages else None
+        by_kind: dict[str, list[Fact]] = {}
+        for fact in facts:
+            by_kind.setdefault(fact.kind, []).append(fact)
+        return cls(request=request, facts=facts, request_date=request_date,
+                   region=request.region, age=age,
+                   _by_kind={k: tuple(v) for k, v in by_kind.items()})
+
+    def of(self, *kinds: str) -> tuple[Fact, ...]:
+        """Facts of the given kinds whose region fits the request (others are not used)."""
+        out: list[Fact] = []
+        for kind in kinds:
+            out.extend(f for f in self._by_kind.get(kind, ()) if self.region_fits(f))
+        return tuple(sorted(out, key=Fact.sort_key))
+
+    def region_fits(self, fact: Fact) -> bool:
+        """A fact naming a region counts only toward a request for that region."""
+        fact_region = fact.value.get("region")
+        if fact_region is None or self.region in (None, "any"):
+            return True
+        return fact_region == self.region
+
+    def window_start(self, days: int) -> date | None:
+        """First day of a window of ``days`` ending at the request date."""
+        if self.request_date is None:
+            return None
+        return self.request_date - timedelta(days=days)
+
+    def when(self, fact: Fact) -> date | None:
+        """When a fact happened: its own end/date, else start, else the note's date."""
+        for key in ("end", "date", "start"):
+            value = fact.value.get(key)
+            if isinstance(value, str):
+                try:
+                    return date.fromisoformat(value)
+                except ValueError:
+                    continue
+        return fact.note_date
+
+    def in_window(self, fact: Fact, days: int) -> bool | None:
+        """True inside the window, False before it, None when the fact has no date."""
+        start = self.window_start(days)
+        when = self.when(fact)
+        if start is None or when is None:
+            return None
+        return start <= when <= (self.request_date or when)

@@ -1,0 +1,441 @@
+"""Leaf predicates: each decides one leaf met / not_met / unknown from facts.
+
+Every predicate is a pure function ``(ctx, **options) -> LeafResult`` registered by name;
+``scoring/policy.yaml`` names them. Assertions: ``present`` counts; ``possible`` counts
+where the criterion says "suspected" (option ``possible``); ``historical`` counts for
+standing conditions (option ``historical``); ``hypothetical`` counts for planning
+criteria (option ``hypothetical``); ``negated`` contradicts; ``family`` never counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from priorauth.models import Assertion, Fact
+from priorauth.scoring.context import LeafResult, ScoringContext
+
+MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
+
+Predicate = Callable[..., LeafResult]
+PREDICATES: dict[str, Predicate] = {}
+
+A = Assertion
+DONE = (A.present, A.historical)
+
+
+def predicate(name: str) -> Callable[[Predicate], Predicate]:
+    """Register a predicate under ``name``."""
+
+    def register(func: Predicate) -> Predicate:
+        PREDICATES[name] = func
+        return func
+
+    return register
+
+
+def _matches(fact: Fact, where: dict | None, exclude: dict | None) -> bool:
+    for key, allowed in (where or {}).items():
+        if fact.value.get(key) not in allowed:
+            return False
+    for key, banned in (exclude or {}).items():
+        if fact.value.get(key) in banned:
+            return False
+    return True
+
+
+def _counting(possible: bool, historical: bool, hypothetical: bool) -> set[Assertion]:
+    counts = {A.present}
+    if possible:
+        counts.add(A.possible)
+    if historical:
+        counts.add(A.historical)
+    if hypothetical:
+        counts.add(A.hypothetical)
+    return counts
+
+
+def _split(facts: Iterable[Fact], counts: set[Assertion]) -> tuple[list[Fact], list[Fact]]:
+    positive = [f for f in facts if f.assertion in counts]
+    negative = [f for f in facts if f.assertion == A.negated]
+    return positive, negative
+
+
+def _kinds_text(kinds: Iterable[str]) -> str:
+    return ", ".join(kinds)
+
+
+@predicate("fact")
+def fact_present(ctx: ScoringContext, *, kinds: list[str], where: dict | None = None,
+                 exclude: dict | None = None, possible: bool = False,
+                 historical: bool = False, hypothetical: bool = False) -> LeafResult:
+    """Met on a counting mention of ``kinds``; not_met on a negated one; else unknown."""
+    facts = [f for f in ctx.of(*kinds) if _matches(f, where, None)]
+    counts = _counting(possible, historical, hypothetical)
+    positive, negative = _split(facts, counts)
+    positive = [f for f in positive if _matches(f, None, exclude)]
+    excluded = [f for f in facts if f.assertion in counts and not _matches(f, None, exclude)]
+    if positive:
+        return LeafResult(MET, tuple(positive), f"{positive[0].kind} documented")
+    if negative or excluded:
+        found = negative + excluded
+        return LeafResult(NOT_MET, tuple(found), f"{found[0].kind} denied or ruled out")
+    return LeafResult(UNKNOWN, (), f"no mention of {_kinds_text(kinds)}")
+
+
+@predicate("all_facts")
+def all_facts(ctx: ScoringContext, *, kinds: list[str], possible: bool = False,
+              historical: bool = False, with_imaging: dict | None = None) -> LeafResult:
+    """Met when every kind is documented (and the imaging, if asked); not_met if one is denied."""
+    results = [fact_present(ctx, kinds=[k], possible=possible, historical=historical)
+               for k in kinds]
+    if with_imaging:
+        results.append(imaging_result(ctx, **with_imaging))
+    return _combine_all(results)
+
+
+def _combine_all(results: list[LeafResult]) -> LeafResult:
+    facts = tuple(f for r in results for f in r.facts)
+    if any(r.status == NOT_MET for r in results):
+        bad = [r for r in results if r.status == NOT_MET]
+        return LeafResult(NOT_MET, tuple(f for r in bad for f in r.facts),
+                          "; ".join(r.reason for r in bad))
+    if all(r.status == MET for r in results):
+        return LeafResult(MET, facts, "; ".join(r.reason for r in results))
+    return LeafResult(UNKNOWN, (), "; ".join(r.reason for r in results if r.status == UNKNOWN))
+
+
+@predicate("age")
+def age_between(ctx: ScoringContext, *, min: int, max: int) -> LeafResult:  # noqa: A002
+    """Patient age (request, else chart) inside [min, max]."""
+    if ctx.age is None:
+        return LeafResult(UNKNOWN, (), "age not given")
+    status = MET if min <= ctx.age <= max else NOT_MET
+    return LeafResult(status, _age_facts(ctx), f"age {ctx.age}")
+
+
+def _age_facts(ctx: ScoringContext) -> tuple[Fact, ...]:
+    return tuple(f for f in ctx.of("age") if f.assertion == A.present)[:1]
+
+
+def _mri_region_ok(ctx: ScoringContext, fact: Fact) -> bool:
+    return ctx.region_fits(fact)
+
+
+@predicate("mri_not_possible")
+def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
+    """MRI contraindicated / aborted (or indeterminate) vs MRI-conditional or diagnostic MRI."""
+    contra = [f for f in ctx.of("mri_contraindicated") if f.assertion in DONE]
+    if indeterminate:
+        contra += [f for f in ctx.of("imaging") if f.assertion in DONE
+                   and f.value.get("modality") == "mri"
+                   and f.value.get("result") == "indeterminate"]
+    if contra:
+        contra.sort(key=Fact.sort_key)
+        reason = contra[0].value.get("reason") or contra[0].value.get("result") or "documented"
+        return LeafResult(MET, tuple(contra), f"MRI not possible: {reason}")
+    against = [f for f in ctx.of("mri_conditional_device") if f.assertion in DONE]
+    against += [f for f in ctx.of("mri_contraindicated") if f.assertion == A.negated]
+    diagnostic = [f for f in ctx.of("imaging") if f.assertion in DONE
+                  and f.value.get("modality") == "mri"
+                  and f.value.get("result") != "indeterminate"]
+    against += diagnostic
+    if against:
+        against.sort(key=Fact.sort_key)
+        why = ("MRI done and diagnostic" if diagnostic
+               else "MRI-conditional device / no contraindication")
+        return LeafResult(NOT_MET, tuple(against), why)
+    return LeafResult(UNKNOWN, (), "MRI feasibility not documented")
+
+
+THERAPY_FACT = "conservative_therapy"
+
+
+def _therapy_facts(ctx: ScoringContext, therapies: list[str] | None) -> list[Fact]:
+    facts = ctx.of(THERAPY_FACT)
+    if therapies is not None:
+        facts = tuple(f for f in facts if f.value.get("therapy") in therapies)
+    return list(facts)
+
+
+@predicate("conservative_tried")
+def conservative_tried(ctx: ScoringContext, *, therapies: list[str],
+                       window_days: int) -> LeafResult:
+    """A therapy of ``therapies`` done inside the window (planned only or denied: not_met)."""
+    facts = _therapy_facts(ctx, therapies)
+    done = [f for f in facts if f.assertion in DONE]
+    inside = [f for f in done if ctx.in_window(f, window_days) is not False]
+    if inside:
+        return LeafResult(MET, tuple(inside), f"{inside[0].value.get('therapy')} documented")
+    if done:
+        return LeafResult(UNKNOWN, (), f"{done[0].value.get('therapy')} only before the "
+                          f"{window_days}-day window")
+    against = [f for f in facts if f.assertion in (A.negated, A.hypothetical)]
+    if against:
+        return LeafResult(NOT_MET, tuple(against), "not done (denied or only planned)")
+    return LeafResult(UNKNOWN, (), f"no {_kinds_text(therapies)} documented")
+
+
+@predicate("conservative_failed")
+def conservative_failed(ctx: ScoringContext, *, min_days: int, window_days: int) -> LeafResult:
+    """At least ``min_days`` of conservative treatment inside the window, documented as failed."""
+    facts = _therapy_facts(ctx, None)
+    done = [f for f in facts if f.assertion in DONE]
+    inside = [f for f in done if ctx.in_window(f, window_days) is not False]
+    failed_any = [f for f in inside if f.value.get("outcome") == "failed"]
+    long_enough = [f for f in inside if (f.value.get("days") or 0) >= min_days]
+    for fact in long_enough:
+        outcome = fact.value.get("outcome")
+        if outcome == "failed":
+            return LeafResult(MET, (fact,), f"{fact.value.get('therapy')} "
+                              f"{fact.value.get('days')} days, failed")
+        if outcome is None and failed_any:
+            return LeafResult(MET, (fact, failed_any[0]),
+                              f"{fact.value.get('therapy')} {fact.value.get('days')} days; "
+                              "failure documented")
+    if not inside:
+        if done:
+            return LeafResult(UNKNOWN, (), f"treatment only before the {window_days}-day window")
+        against = [f for f in facts if f.assertion in (A.negated, A.hypothetical)]
+        if against:
+            return LeafResult(NOT_MET, tuple(against), "no conservative treatment done yet")
+        return LeafResult(UNKNOWN, (), "no conservative treatment documented")
+    known = [f for f in inside if f.value.get("days") is not None]
+    if known and not long_enough:
+        longest = max(known, key=lambda f: f.value["days"])
+        return LeafResult(NOT_MET, (longest,),
+                          f"longest documented treatment {longest.value['days']} days "
+                          f"< {min_days}")
+    outcomes = [f.value.get("outcome") for f in inside if f.value.get("outcome")]
+    if outcomes and all(o == "improved" for o in outcomes):
+        improved = [f for f in inside if f.value.get("outcome") == "improved"]
+        return LeafResult(NOT_MET, tuple(improved), "treatment helped")
+    if long_enough:
+        return LeafResult(UNKNOWN, (), "duration documented, failure not documented")
+    return LeafResult(UNKNOWN, (), "duration of treatment not documented")
+
+
+TRAUMA_FACT = "trauma"
+
+
+def _trauma(ctx: ScoringContext) -> tuple[list[Fact], list[Fact]]:
+    facts = ctx.of(TRAUMA_FACT)
+    present = [f for f in facts if f.assertion in DONE]
+    denied = [f for f in facts if f.assertion == A.negated]
+    return present, denied
+
+
+def _is_new(fact: Fact) -> bool | None:
+    change = fact.value.get("change")
+    if change in ("new", "worsening"):
+        return True
+    if change == "chronic":
+        return False
+    days = fact.value.get("onset_days")
+    if isinstance(days, int):
+        if days <= 183:
+            return True
+        if days > 365:
+            return False
+    return None
+
+
+@predicate("new_onset")
+def new_onset(ctx: ScoringContext, *, kinds: list[str], trauma: str) -> LeafResult:
+    """New-onset symptoms with no trauma (``trauma: absent``) or after trauma (``present``)."""
+    symptoms = [f for f in ctx.of(*kinds) if f.assertion == A.present]
+    new = [f for f in symptoms if _is_new(f) is True]
+    chronic = [f for f in symptoms if _is_new(f) is False]
+    hurt, denied = _trauma(ctx)
+    if trauma == "absent":
+        if hurt:
+            return LeafResult(NOT_MET, tuple(hurt[:3]), "trauma documented")
+        if new:
+            return LeafResult(MET, tuple(new[:3]) + tuple(denied[:1]),
+                              "new-onset symptom, no trauma documented")
+        if chronic:
+            return LeafResult(NOT_MET, tuple(chronic[:3]), "symptoms documented as chronic")
+        return LeafResult(UNKNOWN, (), "onset of symptoms not documented")
+    if denied and not hurt:
+        return LeafResult(NOT_MET, tuple(denied[:3]), "trauma denied")
+    if hurt and (new or (symptoms and not chronic)):
+        used = new or symptoms
+        return LeafResult(MET, tuple(used[:3]) + tuple(hurt[:1]), "symptom after trauma")
+    if hurt and chronic:
+        return LeafResult(NOT_MET, tuple(chronic[:3]), "symptoms predate the trauma")
+    return LeafResult(UNKNOWN, (), "post-traumatic symptom not documented")
+
+
+IMAGING_FACT = "imaging"
+
+
+@predicate("imaging_result")
+def imaging_result(ctx: ScoringContext, *, modalities: list[str], results: list[str],
+                   region: str | None = None) -> LeafResult:
+    """Imaging of ``modalities`` whose result is one of ``results`` (``any``: done at all)."""
+    facts = [f for f in ctx.of(IMAGING_FACT) if f.value.get("modality") in modalities]
+    if region is not None:
+        facts = [f for f in facts if f.value.get("region") in (None, region)]
+    done = [f for f in facts if f.assertion in DONE]
+    hits = [f for f in done if "any" in results or f.value.get("result") in results]
+    if hits:
+        return LeafResult(MET, tuple(hits), f"{hits[0].value.get('modality')} "
+                          f"{hits[0].value.get('result') or 'done'}")
+    decided = [f for f in done if f.value.get("result") is not None]
+    negated = [f for f in facts if f.assertion == A.negated]
+    if decided or negated:
+        found = decided + negated
+        return LeafResult(NOT_MET, tuple(found), "imaging result does not qualify")
+    return LeafResult(UNKNOWN, (), f"no {_kinds_text(modalities)} result documented")
+
+
+@predicate("trauma_imaging")
+def trauma_imaging(ctx: ScoringContext, *, results: list[str],
+                   region: str | None = None) -> LeafResult:
+    """Trauma with initial imaging whose result is in ``results``."""
+    if region is not None and ctx.region not in (region, "any", None):
+        return LeafResult(NOT_MET, (), f"requested region is not {region}")
+    hurt, denied = _trauma(ctx)
+    if denied and not hurt:
+        return LeafResult(NOT_MET, tuple(denied[:2]), "trauma denied")
+    if not hurt:
+        return LeafResult(UNKNOWN, (), "no trauma documented")
+    image = imaging_result(ctx, modalities=["xray", "ct", "mri"], results=results)
+    return _combine_all([LeafResult(MET, tuple(hurt[:1]), "trauma documented"), image])
+
+
+@predicate("trauma_suspicion")
+def trauma_suspicion(ctx: ScoringContext, *, kinds: list[str]) -> LeafResult:
+    """Trauma with a suspected or confirmed injury of ``kinds``."""
+    hurt, denied = _trauma(ctx)
+    if denied and not hurt:
+        return LeafResult(NOT_MET, tuple(denied[:2]), "trauma denied")
+    injury = fact_present(ctx, kinds=kinds, possible=True)
+    if not hurt:
+        return LeafResult(UNKNOWN, (), "no trauma documented")
+    return _combine_all([LeafResult(MET, tuple(hurt[:1]), "trauma documented"), injury])
+
+
+@predicate("pediatric_trauma")
+def pediatric_trauma(ctx: ScoringContext, *, regions: list[str]) -> LeafResult:
+    """Suspected thoracolumbar trauma in a child."""
+    if ctx.region not in (*regions, "any", None):
+        return LeafResult(NOT_MET, (), "requested region is not thoracolumbar")
+    child = age_between(ctx, min=0, max=17)
+    hurt, denied = _trauma(ctx)
+    trauma = (LeafResult(MET, tuple(hurt[:1]), "trauma documented") if hurt else
+              LeafResult(NOT_MET, tuple(denied[:1]), "trauma denied") if denied else
+              LeafResult(UNKNOWN, (), "no trauma documented"))
+    return _combine_all([child, trauma])
+
+
+@predicate("post_traumatic_pain_high_risk")
+def post_traumatic_pain_high_risk(ctx: ScoringContext) -> LeafResult:
+    """Post-traumatic pain in an elderly, osteoporotic or steroid-treated patient."""
+    hurt, denied = _trauma(ctx)
+    if denied and not hurt:
+        return LeafResult(NOT_MET, tuple(denied[:2]), "trauma denied")
+    pain = fact_present(ctx, kinds=["pain"])
+    risk = [age_between(ctx, min=65, max=200),
+            fact_present(ctx, kinds=["osteoporosis"], historical=True),
+            fact_present(ctx, kinds=["chronic_steroid_use"])]
+    risk_met = [r for r in risk if r.status == MET]
+    if not hurt:
+        return LeafResult(UNKNOWN, (), "no trauma documented")
+    if risk_met:
+        risk_result = risk_met[0]
+    elif all(r.status == NOT_MET for r in risk):
+        risk_result = LeafResult(NOT_MET, (), "no high-risk factor")
+    else:
+        risk_result = LeafResult(UNKNOWN, (), "high-risk factor not documented")
+    return _combine_all([LeafResult(MET, tuple(hurt[:1]), "trauma documented"), pain,
+                         risk_result])
+
+
+@predicate("postoperative_new_neuro")
+def postoperative_new_neuro(ctx: ScoringContext) -> LeafResult:
+    """Prior spine surgery with new or worsening neurological symptoms."""
+    surgery = fact_present(ctx, kinds=["spine_procedure"], historical=True)
+    neuro = fact_present(ctx, kinds=["myelopathy_sign", "objective_weakness",
+                                     "dermatomal_sensory_loss", "radiculopathy",
+                                     "neuro_symptom"], where={"change": ["new", "worsening"]})
+    return _combine_all([surgery, neuro])
+
+
+@predicate("pediatric_red_flags")
+def pediatric_red_flags(ctx: ScoringContext, *, max_age: int) -> LeafResult:
+    """Back or neck pain in a child with red flags."""
+    return _combine_all([age_between(ctx, min=0, max=max_age),
+                         fact_present(ctx, kinds=["pain"]),
+                         fact_present(ctx, kinds=["pediatric_red_flag", "fever"])])
+
+
+@predicate("toe_walking_child")
+def toe_walking_child(ctx: ScoringContext, *, max_age_years: float) -> LeafResult:
+    """Toe walking in a young child."""
+    return _combine_all([age_between(ctx, min=0, max=int(max_age_years)),
+                         fact_present(ctx, kinds=["toe_walking"])])
+
+
+def _advanced(ctx: ScoringContext, modalities: list[str]) -> tuple[list[Fact], list[Fact]]:
+    facts = [f for f in ctx.of(IMAGING_FACT) if f.value.get("modality") in modalities]
+    done = [f for f in facts if f.assertion in DONE]
+    negated = [f for f in facts if f.assertion == A.negated]
+    return done, negated
+
+
+@predicate("recent_same_region_imaging")
+def recent_same_region_imaging(ctx: ScoringContext, *, window_days: int,
+                               modalities: list[str]) -> LeafResult:
+    """Advanced imaging of the requested region inside the window (a repeat request)."""
+    done, negated = _advanced(ctx, modalities)
+    recent = [f for f in done if ctx.in_window(f, window_days) is True]
+    if recent:
+        return LeafResult(MET, tuple(recent), "recent advanced imaging of the region")
+    older = [f for f in done if ctx.in_window(f, window_days) is False]
+    if (older and len(older) == len(done)) or (negated and not done):
+        return LeafResult(NOT_MET, tuple(older or negated), "no recent advanced imaging")
+    return LeafResult(UNKNOWN, (), "date of prior advanced imaging not documented")
+
+
+CHANGE_KINDS = ("pain", "radiculopathy", "myelopathy_sign", "neuro_symptom",
+                "objective_weakness", "dermatomal_sensory_loss", "bladder_dysfunction",
+                "bowel_dysfunction", "saddle_anesthesia")
+
+
+@predicate("recent_advanced_imaging_unchanged")
+def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) -> LeafResult:
+    """non.1: CT/MRI of the region within the window, no treatment since, nothing new."""
+    changed = [f for f in ctx.of(*CHANGE_KINDS) if f.assertion == A.present
+               and f.value.get("change") in ("new", "worsening")]
+    done, negated = _advanced(ctx, ["ct", "mri"])
+    recent = [f for f in done if ctx.in_window(f, window_days) is True]
+    if recent:
+        imaged = max(ctx.when(f) for f in recent)
+        treated = [f for f in _therapy_facts(ctx, None) if f.assertion in DONE
+                   and ctx.when(f) is not None and ctx.when(f) > imaged]
+        if changed or treated:
+            return LeafResult(NOT_MET, tuple((changed + treated)[:3]),
+                              "new/worsening symptoms or treatment since the imaging")
+        return LeafResult(MET, tuple(recent), "advanced imaging of the region within "
+                          f"{window_days} days, nothing new since")
+    if changed:
+        return LeafResult(NOT_MET, tuple(changed[:3]), "new or worsening symptoms")
+    older = [f for f in done if ctx.in_window(f, window_days) is False]
+    if (older and len(older) == len(done)) or (negated and not done):
+        return LeafResult(NOT_MET, tuple(older or negated),
+                          f"no advanced imaging of the region within {window_days} days")
+    return LeafResult(UNKNOWN, (), "recent advanced imaging not documented")
+
+
+@predicate("chronic_pain")
+def chronic_pain(ctx: ScoringContext, *, region: str) -> LeafResult:
+    """Chronic pain of ``region`` (non.2)."""
+    pain = [f for f in ctx.of("pain") if f.assertion == A.present
+            and f.value.get("region") == region]
+    chronic = [f for f in pain if _is_new(f) is False]
+    if chronic:
+        return LeafResult(MET, tuple(chronic[:3]), f"chronic {region} pain")
+    new = [f for f in pain if _is_new(f) is True]
+    if new:
+        return LeafResult(NOT_MET, tuple(new[:3]), f"{region} pain is new or worsening")
+    return LeafResult(UNKNOWN, (), f"no chronic {region} pain documented")

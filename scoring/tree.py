@@ -1,0 +1,132 @@
+"""Load the policy tree and evaluate it: one small recursive function, three values."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import ValidationError
+
+from priorauth.models import CriterionResult, Evidence, Fact, Status
+from priorauth.models.policy import Node, Policy, PolicyFileError
+from priorauth.scoring.context import LeafResult, ScoringContext
+from priorauth.scoring.predicates import PREDICATES
+
+POLICY_FILE = "policy.yaml"
+
+
+def _check_rules(policy: Policy, source: str) -> None:
+    for node in policy.walk():
+        if node.rule is None:
+            continue
+        func = PREDICATES.get(node.rule.predicate)
+        if func is None:
+            raise PolicyFileError(
+                f"{source}: node {node.id}: unknown predicate {node.rule.predicate!r}; "
+                f"known: {', '.join(sorted(PREDICATES))}")
+        params = inspect.signature(func).parameters
+        for key in node.rule.options:
+            if key not in params or key == "ctx":
+                raise PolicyFileError(
+                    f"{source}: node {node.id}: predicate {node.rule.predicate!r} has no "
+                    f"option {key!r}; allowed: {', '.join(p for p in params if p != 'ctx')}")
+        for name, param in params.items():
+            if (name != "ctx" and param.default is inspect.Parameter.empty
+                    and name not in node.rule.options):
+                raise PolicyFileError(f"{source}: node {node.id}: predicate "
+                                      f"{node.rule.predicate!r} needs option {name!r}")
+
+
+def parse_policy(text: str, *, source: str) -> Policy:
+    """Parse and validate a policy file's text; errors name the file and the node."""
+    try:
+        data = yaml.safe_load(text)
+        policy = Policy.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise PolicyFileError(f"{source}: {exc}") from exc
+    _check_rules(policy, source)
+    return policy
+
+
+@cache
+def load_policy() -> Policy:
+    """The packaged policy (``scoring/policy.yaml``), validated once."""
+    text = resources.files("priorauth.scoring").joinpath(POLICY_FILE).read_text("utf-8")
+    return parse_policy(text, source=f"scoring/{POLICY_FILE}")
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """A node's status with the results of its children."""
+
+    node: Node
+    status: Status
+    facts: tuple[Fact, ...]
+    reason: str
+    children: tuple[NodeResult, ...] = ()
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def combine(op: str, statuses: list[Status]) -> Status:
+    """ALL: not_met if any not_met, met if all met. ANY: met if any met, not_met if all not_met."""
+    if op == "ALL":
+        if Status.not_met in statuses:
+            return Status.not_met
+        return Status.met if all(s == Status.met for s in statuses) else Status.unknown
+    if Status.met in statuses:
+        return Status.met
+    return Status.not_met if all(s == Status.not_met for s in statuses) else Status.unknown
+
+
+def evaluate(node: Node, ctx: ScoringContext) -> NodeResult:
+    """Status of ``node`` and all its descendants (no short-circuit: every node is scored)."""
+    if node.rule is not None:
+        leaf: LeafResult = PREDICATES[node.rule.predicate](ctx, **node.rule.options)
+        result = NodeResult(node, Status(leaf.status), leaf.facts, leaf.reason)
+    else:
+        children = tuple(evaluate(child, ctx) for child in node.children)
+        status = combine(node.op or "ALL", [c.status for c in children])
+        decided = [c for c in children if c.status == status]
+        reason = ", ".join(f"{c.node.id} {c.status.value}" for c in decided) or "no child decided"
+        result = NodeResult(node, status, (), f"{node.op}: {reason}", children)
+    if node.region is not None and ctx.region not in (node.region, "any", None):
+        return NodeResult(node, Status.not_met, (), f"applies to {node.region} requests only; "
+                          f"requested region is {ctx.region}", result.children)
+    return result
+
+
+def evidence_of(result: NodeResult) -> tuple[Evidence, ...]:
+    """Evidence for a node: its own facts, or for inner nodes those of the deciding children."""
+    if result.status == Status.unknown:
+        return ()
+    facts = list(result.facts)
+    if result.children:
+        for child in result.children:
+            if child.status == result.status:
+                facts.extend(f for r in child.walk() if r.status == child.status for f in r.facts)
+    seen: set[tuple] = set()
+    out: list[Evidence] = []
+    for fact in sorted(facts, key=Fact.sort_key):
+        ev = fact.evidence.model_copy(update={"fact": fact.kind})
+        key = (ev.document, ev.page, ev.start, ev.end, ev.fact)
+        if key not in seen:
+            seen.add(key)
+            out.append(ev)
+    return tuple(out)
+
+
+def to_criteria(results: list[NodeResult]) -> tuple[CriterionResult, ...]:
+    """Flatten node results to the contract's criteria list, in outline order."""
+    out = []
+    for top in results:
+        for r in top.walk():
+            out.append(CriterionResult(id=r.node.id, status=r.status, text=r.node.text,
+                                       evidence=evidence_of(r), reason=r.reason))
+    return tuple(out)
