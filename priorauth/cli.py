@@ -53,7 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
                           "evidence offsets index into)")
     text.add_argument("chart", metavar="CHART")
     text.add_argument("--page", type=int, help="1-based page of a PDF")
+    for module in _plugins():
+        module.add_parser(sub)
     return parser
+
+
+# Further subcommands live in their own modules, each with add_parser(sub) and run(args).
+PLUGIN_MODULES: tuple[str, ...] = (
+)
+
+
+def _plugins():
+    import importlib
+
+    return [importlib.import_module(name) for name in PLUGIN_MODULES]
 
 
 def _review(args: argparse.Namespace) -> str:
@@ -99,8 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = json.dumps(Review.model_json_schema(), indent=2, sort_keys=True) + "\n"
         elif args.command == "text":
             out = _text(args)
-        else:
+        elif args.command == "review":
             out = _review(args)
+        else:
+            plugin = next(m for m in _plugins() if m.COMMAND == args.command)
+            return plugin.run(args)
         if getattr(args, "output", None):
             try:
                 with open(args.output, "w", encoding="utf-8") as fh:
