@@ -52,7 +52,7 @@ def build_nlp():
                             metadata={"id": r.id}) for r in target_rules().rules])
     context = nlp.add_pipe("medspacy_context", config={
         "rules": None, "input_span_type": "group", "span_group_name": SPAN_GROUP,
-        "max_scope": 12})
+        "max_scope": None})
     context.add([
         ConTextRule(literal=r.literal, category=r.category, direction=r.direction,
                     pattern=r.pattern, max_scope=r.max_scope,
@@ -173,7 +173,8 @@ def _symptom_values(clause: str, rel: tuple[int, int], ref: date | None,
     return out
 
 
-def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict[str, Any]:
+def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None,
+                    sentence: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     when = V.nearest(V.find_dates(clause, ref), *rel, limit=60)
     if when is None:
@@ -183,7 +184,8 @@ def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict
             out["date"] = hit.value.end.isoformat()  # type: ignore[union-attr]
     else:
         out["date"] = when.value.isoformat()  # type: ignore[union-attr]
-    result = V.find_imaging_result(clause[rel[1]:] or clause)
+    aborted = V.IMAGING_ABORTED.search(sentence)
+    result = "aborted" if aborted else V.find_imaging_result(clause[rel[1]:] or clause)
     if result:
         out["result"] = result
     return out
@@ -204,7 +206,8 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
     """
     sent = span.sent
     mods = [m for m in span._.modifiers
-            if sent.start <= m.modifier_span[0] < sent.end and m.rule.metadata]
+            if sent.start <= m.modifier_span[0] < sent.end and m.rule.metadata
+            and not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)]
     for category, assertion in CATEGORY_ASSERTION:
         used = sorted(str(m.rule.metadata["id"]) for m in mods if m.category == category)
         if used:
@@ -238,12 +241,15 @@ def _page_facts(doc, text: str, document: Document, page_number: int | None,
         note_date = mark[1] if mark else fallback_date
         section = _last_before(sections, span.start_char)
         assertion, modifiers, why = _assertion(span, section[2] if section else None)
+        if rule.assertion is not None and assertion in (Assertion.present,
+                                                        Assertion.historical):
+            assertion, why = Assertion(rule.assertion), f"{rule.assertion}: normal finding"
         value: dict[str, Any] = dict(rule.value)
         kind = rule.kind
         if kind == "conservative_therapy":
             value.update(_therapy_values(clause, crel, note_date))
         elif kind == "imaging":
-            value.update(_imaging_values(clause, crel, note_date))
+            value.update(_imaging_values(clause, crel, note_date, sent_text))
         elif kind in SYMPTOMS:
             value.update(_symptom_values(clause, crel, note_date, kind))
         if kind in REGIONAL and "region" not in value:

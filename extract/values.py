@@ -69,6 +69,28 @@ def _before(ref: date | None, month: int, day: int = 1) -> date | None:
     return candidate
 
 
+SEASONS = {"winter": 1, "spring": 4, "summer": 7, "fall": 10, "autumn": 10}
+SEASON = re.compile(r"\b(last|this|past|previous) (winter|spring|summer|fall|autumn)\b|\b(last|past|previous) year\b|\ba year ago\b", re.I)
+
+
+def _season_dates(text: str, ref: date | None) -> list[Found]:
+    """"last winter", "this spring", "last year", relative to ``ref``."""
+    out = []
+    if ref is None:
+        return out
+    for m in SEASON.finditer(text):
+        if m.group(2):
+            month = SEASONS[m.group(2).lower()]
+            when = _before(ref, month, 15)
+            if when is not None and m.group(1).lower() != "this" and (ref - when).days < 60:
+                when = _safe_date(when.year - 1, month, 15)
+        else:
+            when = ref - timedelta(days=365)
+        if when is not None:
+            out.append(Found(when, m.start(), m.end()))
+    return out
+
+
 def find_dates(text: str, ref: date | None = None) -> list[Found]:
     """Every date in ``text`` (full, month/year, month/day or bare month), earliest span first."""
     found: list[Found] = []
@@ -99,6 +121,8 @@ def find_dates(text: str, ref: date | None = None) -> list[Found]:
                 span = (m.start(1), m.end()) if form == "M" else (m.start(), m.end())
                 found.append(Found(when, *span))
                 taken.append(span)
+    found.extend(f for f in _season_dates(text, ref)
+                 if not any(s < f.end and f.start < e for s, e in taken))
     return sorted(found, key=lambda f: f.start)
 
 
@@ -195,9 +219,9 @@ def nearest(found: list[Found], start: int, end: int, *, limit: int = 120) -> Fo
 
 
 FAILED = re.compile(
-    r"\b(?:no|without|minimal|little|limited|not much|temporary|transient|only (?:mild|minimal|partial|temporary|transient)) "
+    r"\b(?:no|without|w/o|minimal|little|limited|not much|temporary|transient|only (?:mild|minimal|partial|temporary|transient)) "
     r"(?:\w+ ){0,2}(?:improvement|relief|benefit|help|response|change|success)|\bfail(?:ed|ure|s|ing)?\b|"
-    r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:help|improve|work|relieve|resolve|respond|helped|improved|worked|resolved|provide (?:\w+ )?relief)\w*|"
+    r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:help|improv|work|reliev|resolv|respond|provide (?:\w+ )?relief|get(?:ting)? better)\w*|"
     r"\b(?:unsuccessful|ineffective|refractory|persistent|persists|persisting|continued pain|continues to have|still has|still having|"
     r"worse(?:ned|ning)?|unchanged|no better|exhausted|not effective|not tolerated|could not tolerate|intolerant|plateaued)\b",
     re.I)
@@ -254,20 +278,34 @@ def find_change(text: str) -> str | None:
     return None
 
 
-IMAGING_RESULT = [
-    ("indeterminate", re.compile(r"\b(?:non-?diagnostic|indeterminate|inconclusive|limited by (?:motion|artifact)|(?:severely |markedly )?(?:motion[- ]degraded|degraded by motion)|motion artifact|non-?interpretable|uninterpretable|suboptimal|limited study|could not be interpreted)\b", re.I)),
-    ("equivocal", re.compile(r"\b(?:equivocal|questionable|possible|cannot exclude|can't exclude|unclear)\b", re.I)),
-    ("infection", re.compile(r"\b(?:osteomyelitis|discitis|diskitis|abscess|concerning for infection|suggestive of infection|infectious)\b", re.I)),
-    ("normal", re.compile(r"\b(?:normal|unremarkable|negative|no acute (?:findings|abnormalit\w+|fracture)|no (?:significant )?abnormalit\w+|within normal limits|wnl)\b", re.I)),
-    ("abnormal", re.compile(r"\b(?:show(?:s|ed|ing)?|demonstrat\w+|reveal\w*|consistent with|positive|abnormal|herniat\w+|protrusion|extrusion|bulg\w+|stenosis|fracture|lesion|mass|narrowing|spondylo\w+|degenerat\w+|compression|displacement|listhesis|osteophyt\w+|subluxation|widening|edema|enhancement|signal)\b", re.I)),
-]
+IMAGING_INDETERMINATE = re.compile(r"\b(?:non-?diagnostic|indeterminate|inconclusive|limited by (?:motion|artifact)|(?:severely |markedly )?(?:motion[- ]degraded|degraded by motion)|motion artifact|non-?interpretable|uninterpretable|suboptimal|limited study|could not be interpreted)\b", re.I)
+IMAGING_EQUIVOCAL = re.compile(r"\b(?:equivocal|questionable|possible|cannot exclude|can't exclude|unclear|indistinct)\b", re.I)
+IMAGING_INFECTION = re.compile(r"\b(?:osteomyelitis|discitis|diskitis|abscess|concerning for infection|suggestive of infection|infectious)\b", re.I)
+IMAGING_NORMAL = re.compile(r"\b(?:normal|unremarkable|negative|within normal limits|wnl|no acute (?:findings|abnormalit\w+))\b", re.I)
+IMAGING_ABNORMAL = re.compile(r"\b(?:positive|abnormal|herniat\w+|protrusion|extrusion|bulg\w+|stenosis|fracture|lesion|mass|narrowing|spondylo\w+|degenerat\w+|compression|displacement|listhesis|osteophyt\w+|subluxation|widening|edema|enhancement|metasta\w+|lytic|blastic|collapse|deformity|instability|syrinx|tumou?r|compromise|impingement)\b", re.I)
+# "no fracture", "without stenosis", "negative for mass": the finding is denied, not reported
+IMAGING_DENIED = re.compile(r"\b(?:no|without|negative for|free of|not? evidence of)\b[^,.;]*", re.I)
+
+
+IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish)\w*|not completed|incomplete study)\b", re.I)
 
 
 def find_imaging_result(text: str) -> str | None:
-    """The result an imaging sentence reports, or None."""
-    for label, pattern in IMAGING_RESULT:
-        if pattern.search(text):
-            return label
+    """The result an imaging sentence reports: indeterminate, equivocal, infection,
+    abnormal (a finding that is not denied) or normal; None when it says nothing."""
+    if IMAGING_ABORTED.search(text):
+        return "aborted"
+    if IMAGING_INDETERMINATE.search(text):
+        return "indeterminate"
+    if IMAGING_EQUIVOCAL.search(text):
+        return "equivocal"
+    if IMAGING_INFECTION.search(IMAGING_DENIED.sub(" ", text)):
+        return "infection"
+    if IMAGING_ABNORMAL.search(IMAGING_DENIED.sub(" ", text)):
+        return "abnormal"
+    denied_findings = any(IMAGING_ABNORMAL.search(m.group()) for m in IMAGING_DENIED.finditer(text))
+    if IMAGING_NORMAL.search(text) or denied_findings:
+        return "normal"
     return None
 
 

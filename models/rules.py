@@ -24,6 +24,7 @@ class TargetRuleSpec(BaseModel):
     value: dict[str, Any] = Field(default_factory=dict)
     also: tuple[str, ...] = ()
     suppressed_inside: tuple[str, ...] = ()
+    assertion: Literal["negated"] | None = None
 
     @field_validator("pattern")
     @classmethod

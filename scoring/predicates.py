@@ -10,6 +10,7 @@ criteria (option ``hypothetical``); ``negated`` contradicts; ``family`` never co
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from priorauth.models import Assertion, Fact
 from priorauth.scoring.context import LeafResult, ScoringContext
@@ -121,10 +122,17 @@ def _mri_region_ok(ctx: ScoringContext, fact: Fact) -> bool:
     return ctx.region_fits(fact)
 
 
+def _is_study(fact: Fact) -> bool:
+    """An imaging mention that reports a study: it has a date or a result."""
+    return fact.value.get("date") is not None or fact.value.get("result") is not None
+
+
 @predicate("mri_not_possible")
 def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     """MRI contraindicated / aborted (or indeterminate) vs MRI-conditional or diagnostic MRI."""
     contra = [f for f in ctx.of("mri_contraindicated") if f.assertion in DONE]
+    contra += [f for f in ctx.of("imaging") if f.assertion in DONE
+               and f.value.get("modality") == "mri" and f.value.get("result") == "aborted"]
     if indeterminate:
         contra += [f for f in ctx.of("imaging") if f.assertion in DONE
                    and f.value.get("modality") == "mri"
@@ -136,8 +144,8 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     against = [f for f in ctx.of("mri_conditional_device") if f.assertion in DONE]
     against += [f for f in ctx.of("mri_contraindicated") if f.assertion == A.negated]
     diagnostic = [f for f in ctx.of("imaging") if f.assertion in DONE
-                  and f.value.get("modality") == "mri"
-                  and f.value.get("result") != "indeterminate"]
+                  and f.value.get("modality") == "mri" and _is_study(f)
+                  and f.value.get("result") not in ("indeterminate", "aborted")]
     against += diagnostic
     if against:
         against.sort(key=Fact.sort_key)
@@ -378,7 +386,7 @@ def toe_walking_child(ctx: ScoringContext, *, max_age_years: float) -> LeafResul
 
 def _advanced(ctx: ScoringContext, modalities: list[str]) -> tuple[list[Fact], list[Fact]]:
     facts = [f for f in ctx.of(IMAGING_FACT) if f.value.get("modality") in modalities]
-    done = [f for f in facts if f.assertion in DONE]
+    done = [f for f in facts if f.assertion in DONE and _is_study(f)]
     negated = [f for f in facts if f.assertion == A.negated]
     return done, negated
 
@@ -402,6 +410,15 @@ CHANGE_KINDS = ("pain", "radiculopathy", "myelopathy_sign", "neuro_symptom",
                 "bowel_dysfunction", "saddle_anesthesia")
 
 
+def _started(fact: Fact) -> date | None:
+    """The explicit start (or single date) of a treatment; None when the chart gives none."""
+    for key in ("start", "date"):
+        value = fact.value.get(key)
+        if isinstance(value, str):
+            return date.fromisoformat(value)
+    return None
+
+
 @predicate("recent_advanced_imaging_unchanged")
 def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) -> LeafResult:
     """non.1: CT/MRI of the region within the window, no treatment since, nothing new."""
@@ -412,7 +429,7 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
     if recent:
         imaged = max(ctx.when(f) for f in recent)
         treated = [f for f in _therapy_facts(ctx, None) if f.assertion in DONE
-                   and ctx.when(f) is not None and ctx.when(f) > imaged]
+                   and (_started(f) or imaged) > imaged]
         if changed or treated:
             return LeafResult(NOT_MET, tuple((changed + treated)[:3]),
                               "new/worsening symptoms or treatment since the imaging")
