@@ -385,9 +385,13 @@ def toe_walking_child(ctx: ScoringContext, *, max_age_years: float) -> LeafResul
 
 
 def _advanced(ctx: ScoringContext, modalities: list[str]) -> tuple[list[Fact], list[Fact]]:
+    """Advanced-imaging studies done, and denials ("no prior MRI", "no prior imaging")."""
     facts = [f for f in ctx.of(IMAGING_FACT) if f.value.get("modality") in modalities]
-    done = [f for f in facts if f.assertion in DONE and _is_study(f)]
-    negated = [f for f in facts if f.assertion == A.negated]
+    done = [f for f in facts if f.assertion in DONE and _is_study(f)
+            and f.value.get("result") != "aborted"]
+    aborted = [f for f in facts if f.assertion in DONE and f.value.get("result") == "aborted"]
+    negated = [f for f in ctx.of(IMAGING_FACT) if f.assertion == A.negated
+               and f.value.get("modality") in (*modalities, "advanced")] + aborted
     return done, negated
 
 
@@ -422,8 +426,9 @@ def _started(fact: Fact) -> date | None:
 @predicate("recent_advanced_imaging_unchanged")
 def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) -> LeafResult:
     """non.1: CT/MRI of the region within the window, no treatment since, nothing new."""
-    changed = [f for f in ctx.of(*CHANGE_KINDS) if f.assertion == A.present
-               and f.value.get("change") in ("new", "worsening")]
+    changed = sorted((f for f in ctx.of(*CHANGE_KINDS) if f.assertion == A.present
+                      and f.value.get("change") in ("new", "worsening")),
+                     key=lambda f: (f.value.get("change") != "worsening", f.sort_key()))
     done, negated = _advanced(ctx, ["ct", "mri"])
     recent = [f for f in done if ctx.in_window(f, window_days) is True]
     if recent:
@@ -435,12 +440,14 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
                               "new/worsening symptoms or treatment since the imaging")
         return LeafResult(MET, tuple(recent), "advanced imaging of the region within "
                           f"{window_days} days, nothing new since")
-    if changed:
-        return LeafResult(NOT_MET, tuple(changed[:3]), "new or worsening symptoms")
     older = [f for f in done if ctx.in_window(f, window_days) is False]
-    if (older and len(older) == len(done)) or (negated and not done):
-        return LeafResult(NOT_MET, tuple(older or negated),
-                          f"no advanced imaging of the region within {window_days} days")
+    no_recent = (older and len(older) == len(done)) or (negated and not done)
+    if changed or no_recent:
+        found = (negated + older)[:3] if no_recent else []
+        why = [f"no advanced imaging of the region within {window_days} days"] if no_recent else []
+        if changed:
+            why.append("new or worsening symptoms")
+        return LeafResult(NOT_MET, tuple(found) + tuple(changed[:4]), "; ".join(why))
     return LeafResult(UNKNOWN, (), "recent advanced imaging not documented")
 
 
