@@ -32,9 +32,13 @@ CATEGORY_ASSERTION = (("FAMILY", Assertion.family), ("NEGATED_EXISTENCE", Assert
 @cache
 def build_nlp():
     """The extraction pipeline, built once per process."""
+    import warnings
+
     from loguru import logger
 
     logger.disable("PyRuSH")
+    # ConText's token Matcher is empty (our cues are phrases): spaCy's W036 would fire per doc.
+    warnings.filterwarnings("ignore", message=r".*\[W036\] The component 'matcher'")
     import medspacy  # noqa: F401  (registers the medspaCy factories)
     import spacy
     from medspacy.context import ConTextRule

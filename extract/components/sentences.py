@@ -48,7 +48,7 @@ class ClinicalSentencizer:
         return doc
 
 
-@Language.factory("priorauth_sentences", requires=["token.text"], assigns=["token.is_sent_start"])
+@Language.factory("priorauth_sentences", assigns=["token.is_sent_start"])
 def make_sentences(nlp: Language, name: str) -> ClinicalSentencizer:
     """Factory for :class:`ClinicalSentencizer`."""
     return ClinicalSentencizer()

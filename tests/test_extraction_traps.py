@@ -1,0 +1,128 @@
+"""Chart language that fools naive matchers: each row is a sentence and what must be read."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from priorauth.extract.ingest import Document, Page
+from priorauth.extract.pipeline import build_nlp, extract_facts
+
+NOTE_DATE = date(2026, 10, 1)
+
+
+def read(text: str):
+    doc = Document(name="note.txt", kind="txt", pages=(Page(None, text),))
+    return extract_facts([doc], request_date=NOTE_DATE)
+
+
+def only(facts, kind, **value):
+    found = [f for f in facts if f.kind == kind
+             and all(f.value.get(k) == v for k, v in value.items())]
+    assert found, f"no {kind} {value} in {[(f.kind, f.value) for f in facts]}"
+    return found
+
+
+ROWS = [
+    # text, kind, value filter, expected assertion, expected values
+    ("No improvement after 8 weeks of PT.", "conservative_therapy",
+     {"therapy": "physical_therapy"}, "present", {"days": 56, "outcome": "failed"}),
+    ("Will start PT next week.", "conservative_therapy", {"therapy": "physical_therapy"},
+     "hypothetical", {}),
+    ("Referred to physical therapy.", "conservative_therapy", {"therapy": "physical_therapy"},
+     "hypothetical", {}),
+    ("Has not done PT yet.", "conservative_therapy", {"therapy": "physical_therapy"},
+     "negated", {}),
+    ("PT x 3 weeks, no improvement.", "conservative_therapy", {"therapy": "physical_therapy"},
+     "present", {"days": 21, "outcome": "failed"}),
+    ("PT from 6/2/2026 to 8/15/2026 without improvement.", "conservative_therapy",
+     {"therapy": "physical_therapy"}, "present",
+     {"days": 74, "start": "2026-06-02", "end": "2026-08-15", "outcome": "failed"}),
+    ("Tried meloxicam 15 mg daily x 8 wks w/o relief.", "conservative_therapy",
+     {"therapy": "medication"}, "present", {"days": 56, "outcome": "failed"}),
+    ("Pt denies bowel or bladder dysfunction.", "bladder_dysfunction", {}, "negated", {}),
+    ("Pt denies bowel or bladder dysfunction.", "bowel_dysfunction", {}, "negated", {}),
+    ("She is not a candidate for MRI due to pacemaker.", "mri_contraindicated",
+     {"reason": "pacemaker"}, "present", {}),
+    ("MRI-conditional pacemaker placed 2022.", "mri_conditional_device", {}, "present", {}),
+    ("Mother with breast cancer.", "cancer", {}, "family", {}),
+    ("Family History:\nFather had lumbar stenosis and colon cancer.", "cancer", {}, "family", {}),
+    ("History of breast cancer 2009, in remission.", "cancer", {}, "historical", {}),
+    ("Denies saddle anesthesia.", "saddle_anesthesia", {}, "negated", {}),
+    ("Strength 5/5 bilateral LE.", "objective_weakness", {}, "negated", {}),
+    ("4/5 strength in L ankle dorsiflexion.", "objective_weakness", {}, "present",
+     {"lower_extremity": True}),
+    ("Sensation intact to light touch.", "dermatomal_sensory_loss", {}, "negated", {}),
+    ("Positive Hoffmann sign bilaterally.", "myelopathy_sign", {}, "present", {}),
+    ("New onset low back pain x 3 months.", "pain", {}, "present",
+     {"region": "lumbar", "change": "new", "onset_days": 90}),
+    ("Chronic neck pain for over 10 years.", "pain", {}, "present",
+     {"region": "cervical", "change": "chronic"}),
+    ("Fell from a ladder on 10/3.", "trauma", {"mechanism": "fall"}, "present", {}),
+    ("No fall, injury or other trauma.", "trauma", {"mechanism": "fall"}, "negated", {}),
+    ("MRI L-spine 09/22/2026 was non-diagnostic due to motion.", "imaging", {"modality": "mri"},
+     "present", {"date": "2026-09-22", "result": "indeterminate", "region": "lumbar"}),
+    ("CT lumbar spine ordered.", "imaging", {"modality": "ct"}, "hypothetical", {}),
+    ("No prior MRI or CT of the lumbar spine.", "imaging", {"modality": "mri"}, "negated", {}),
+    ("MRI was attempted but aborted: unable to tolerate despite sedation.", "imaging",
+     {"modality": "mri"}, "present", {"result": "aborted"}),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "where", "assertion", "values"), ROWS,
+                         ids=[f"{r[1]}:{r[0][:40]}" for r in ROWS])
+def test_trap_sentence_is_read_as_a_reviewer_would(text, kind, where, assertion, values):
+    facts = only(read(text), kind, **where)
+    assert {f.assertion.value for f in facts} == {assertion}
+    for key, want in values.items():
+        assert facts[0].value.get(key) == want, key
+
+
+def test_pt_meaning_patient_is_not_physical_therapy():
+    facts = read("Pt reports numbness. pt denies fever. Pt has tried ibuprofen.")
+    assert [f for f in facts if f.value.get("therapy") == "physical_therapy"] == []
+
+
+def test_prothrombin_time_is_not_physical_therapy():
+    facts = read("Labs: PT/INR 12.1/1.0, PT 12.5 sec.")
+    assert [f for f in facts if f.value.get("therapy") == "physical_therapy"] == []
+
+
+def test_mri_inside_a_contraindication_phrase_is_not_a_study_done():
+    facts = read("Not a candidate for MRI due to pacemaker.")
+    assert [f for f in facts if f.kind == "imaging"] == []
+
+
+def test_modifier_in_the_previous_sentence_does_not_leak_into_the_next():
+    facts = read("Family history: Mother with breast cancer.\nPlan: will start PT.")
+    pt = only(facts, "conservative_therapy", therapy="physical_therapy")
+    assert pt[0].assertion.value == "hypothetical"
+
+
+def test_a_wrapped_line_stays_one_sentence_so_dates_across_the_wrap_are_read():
+    text = ("She completed a course of physical therapy, 2x/week from 7/27/2026 through\n"
+            "9/21/2026 with no improvement.\n")
+    pt = only(read(text), "conservative_therapy", therapy="physical_therapy")
+    assert pt[0].value["days"] == 56
+    assert pt[0].value["outcome"] == "failed"
+
+
+def test_note_date_comes_from_the_date_of_service_header_before_the_fact():
+    text = ("Note 1\nDate of service: 03/02/2026\nPT x 6 weeks.\n\n"
+            "Note 2\nDate of service: 09/14/2026\nIbuprofen x 2 weeks.\n")
+    facts = read(text)
+    pt = only(facts, "conservative_therapy", therapy="physical_therapy")[0]
+    nsaid = only(facts, "conservative_therapy", therapy="medication")[0]
+    assert (pt.note_date, nsaid.note_date) == (date(2026, 3, 2), date(2026, 9, 14))
+
+
+def test_pipeline_declares_no_unmet_requirements():
+    analysis = build_nlp().analyze_pipes()
+    assert analysis["problems"] == {name: [] for name in build_nlp().pipe_names}
+
+
+def test_every_fact_evidence_is_an_exact_slice_of_the_text():
+    text = "HPI:\n  57 yo F, LBP x 3 months.   No improvement after 8 weeks of PT.\n"
+    for f in read(text):
+        assert text[f.evidence.start:f.evidence.end] == f.evidence.text
