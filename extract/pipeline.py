@@ -1,9 +1,9 @@
 """Chart text -> facts: a medspaCy pipeline (own target, ConText and section rules).
 
-``build_nlp`` assembles: medspaCy tokenizer, ``priorauth_sentences``, medspaCy's
-TargetMatcher (rules from ``rules/targets.json``, results in the span group
-``priorauth_facts`` so facts may overlap) and ConText (rules from ``rules/context.json``;
-medspaCy's default rules are off). ``extract_facts`` turns each matched span into a
+``build_nlp`` assembles: medspaCy tokenizer, ``priorauth_sentences``, ``priorauth_targets``
+(regex rules from ``rules/targets.json``, results in the span group ``priorauth_facts`` so
+facts may overlap) and medspaCy's ConText (rules from ``rules/context.json``; medspaCy's
+default rules are off). ``extract_facts`` turns each matched span into a
 :class:`~priorauth.models.Fact` with its assertion, section, note date, values and evidence.
 """
 
@@ -43,17 +43,14 @@ def build_nlp():
     import spacy
     from medspacy.context import ConTextRule
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
-    from medspacy.target_matcher import TargetRule
 
     import priorauth.extract.components.sentences  # noqa: F401  (registers the factory)
+    import priorauth.extract.components.targets  # noqa: F401  (registers the factory)
 
     nlp = spacy.blank("en")
     nlp.tokenizer = create_medspacy_tokenizer(nlp)
     nlp.add_pipe("priorauth_sentences")
-    matcher = nlp.add_pipe("medspacy_target_matcher", config={
-        "result_type": "group", "span_group_name": SPAN_GROUP, "prune": False})
-    matcher.add([TargetRule(literal=r.literal, category=r.kind, pattern=r.pattern,
-                            metadata={"id": r.id}) for r in target_rules().rules])
+    nlp.add_pipe("priorauth_targets", config={"span_group": SPAN_GROUP})
     context = nlp.add_pipe("medspacy_context", config={
         "rules": None, "input_span_type": "group", "span_group_name": SPAN_GROUP,
         "max_scope": None})
@@ -76,7 +73,7 @@ def _section_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str | None
             lookup[literal.lower()] = (rule.category, rule.assertion)
             literals.append(re.escape(literal))
     literals.sort(key=len, reverse=True)
-    pattern = re.compile(rf"(?im)(?:^|(?<=[.\n]\s)|(?<=,\s))[ \t]*({'|'.join(literals)})\s*:")
+    pattern = re.compile(rf"(?im)(?:^|(?<=[.\n]\s)|(?<=,)\s?)[ \t]*({'|'.join(literals)})\s*:")
     return pattern, lookup
 
 
@@ -228,7 +225,7 @@ def _page_facts(doc, text: str, document: Document, page_number: int | None,
     spans = list(doc.spans.get(SPAN_GROUP, []))
     facts: list[Fact] = []
     for span in spans:
-        rule = rule_by_id[span._.target_rule.metadata["id"]]
+        rule = rule_by_id[span.id_]
         if rule.suppressed_inside and any(
                 other.label_ in rule.suppressed_inside and other is not span
                 and other.start_char <= span.start_char and span.end_char <= other.end_char
