@@ -126,3 +126,16 @@ def test_every_fact_evidence_is_an_exact_slice_of_the_text():
     text = "HPI:\n  57 yo F, LBP x 3 months.   No improvement after 8 weeks of PT.\n"
     for f in read(text):
         assert text[f.evidence.start:f.evidence.end] == f.evidence.text
+
+
+@pytest.mark.parametrize("labs", [
+    "Labs: PT, PTT, ESR normal.", "PT & PTT were normal.", "INR 1.0 with the PT of 11.4.",
+    "WBC 7, PT 12, PTT 26, BUN 27.", "PTT, PT, and INR were normal.", "PT/INR 12.1/1.0."])
+def test_prothrombin_time_in_lab_lists_is_not_physical_therapy(labs):
+    assert [f for f in read(labs) if f.value.get("therapy") == "physical_therapy"] == []
+
+
+def test_a_sentence_after_two_spaces_is_its_own_sentence():
+    facts = read("Denies bowel dysfunction or falls.  She has treated her back pain with PT.")
+    pt = only(facts, "conservative_therapy", therapy="physical_therapy")
+    assert pt[0].assertion.value == "present"

@@ -42,8 +42,11 @@ class ClinicalSentencizer:
                 at = (prev.idx if prev.is_space else prev.idx + len(prev.text)) + gap.index("\n")
                 start = not _wrapped(text, at)
             else:
-                start = prev.text in ENDERS and (token.text[:1].isupper()
-                                                 or token.text[:1].isdigit())
+                j = i - 1
+                while j > 0 and doc[j].is_space:  # "end.  Next": skip the extra-space token
+                    j -= 1
+                start = doc[j].text in ENDERS and not token.is_space and (
+                    token.text[:1].isupper() or token.text[:1].isdigit())
             token.is_sent_start = bool(start)
         return doc
 
