@@ -253,7 +253,11 @@ def _page_facts(doc, text: str, document: Document, page_number: int | None,
             value.update(_imaging_values(clause, crel, note_date, sent_text))
         elif kind in SYMPTOMS:
             value.update(_symptom_values(clause, crel, note_date, kind))
-        if kind in REGIONAL and "region" not in value:
+        if kind == "imaging" and "region" not in value:
+            region = V.find_imaging_region(sent_text, *rel)
+            if region:
+                value["region"] = region
+        elif kind in REGIONAL and "region" not in value:
             region = V.find_region(sent_text, *rel, limit=40)
             if region:
                 value["region"] = region

@@ -243,10 +243,34 @@ def find_outcome(text: str) -> str | None:
 
 
 REGION_WORDS = [
-    (re.compile(r"\b(?:lumbar|lumbosacral|low(?:er)? back|l-?spine|ls[- ]spine|(?-i:LBP)|sciatica|(?-i:L[1-5])(?:\s*-\s*(?:L?[1-5]|S1))?|L5-S1|sacr\w*|lower extremit\w*|legs?|buttocks?|thighs?|calf|feet|foot)\b", re.I), "lumbar"),
-    (re.compile(r"\b(?:cervical|neck|c-?spine|(?-i:C[1-7])(?:\s*-\s*C?[1-7])?|upper extremit\w*|arms?|hands?|shoulders?|fingers?|cervicalgia)\b", re.I), "cervical"),
-    (re.compile(r"\b(?:thoracic|t-?spine|mid[- ]?back|upper back|(?-i:T(?:[1-9]|1[0-2]))(?:\s*-\s*T?\d{1,2})?|thoracolumbar|interscapular)\b", re.I), "thoracic"),
+    (re.compile(r"\b(?:lumbar|lumbosacral|low(?:er)? back|l[- ]?spine|ls[- ]spine|(?-i:LBP)|sciatica|(?-i:L[1-5])(?:\s*-\s*(?:L?[1-5]|S1))?|L5-S1|sacr\w*|lower extremit\w*|legs?|buttocks?|thighs?|calf|feet|foot)\b", re.I), "lumbar"),
+    (re.compile(r"\b(?:cervical|neck|c[- ]?spine|(?-i:C[1-7])(?:\s*-\s*C?[1-7])?|upper extremit\w*|arms?|hands?|shoulders?|fingers?|cervicalgia)\b", re.I), "cervical"),
+    (re.compile(r"\b(?:thoracic|t[- ]?spine|mid[- ]?back|upper back|(?-i:T(?:[1-9]|1[0-2]))(?:\s*-\s*T?\d{1,2})?|thoracolumbar|interscapular)\b", re.I), "thoracic"),
 ]
+
+
+SPINE_REGION_WORDS = [
+    (re.compile(r"\b(?:lumbar|lumbosacral|low(?:er)? back|l[- ]?spine|ls[- ]spine|(?-i:L[1-5])(?:\s*-\s*(?:L?[1-5]|S1))?|L5-S1|sacr\w*)\b", re.I), "lumbar"),
+    (re.compile(r"\b(?:cervical|neck|c[- ]?spine|(?-i:C[1-7])(?:\s*-\s*C?[1-7])?|cervicothoracic)\b", re.I), "cervical"),
+    (re.compile(r"\b(?:thoracic|t[- ]?spine|mid[- ]?back|(?-i:T(?:[1-9]|1[0-2]))(?:\s*-\s*T?\d{1,2})?|thoracolumbar)\b", re.I), "thoracic"),
+]
+NON_SPINE = re.compile(r"\b(?:brain|head|skull|orbits?|sinus\w*|face|facial|chest|lungs?|cardiac|abdomen|abdominal|pelvis|pelvic|hips?|knees?|ankles?|foot|feet|toes?|shoulders?|hands?|wrists?|elbows?|humerus|femur|tibia|arm|legs?|renal|kidneys?|liver|breast|mammogra\w*|angiogra\w*)\b", re.I)
+
+
+def find_imaging_region(text: str, start: int, end: int) -> str | None:
+    """The body part an imaging mention images: a spinal region, ``non_spine`` (brain,
+    chest, foot...) or None, from the words just around the modality."""
+    lo, hi = max(0, start - 30), min(len(text), end + 40)
+    window = text[lo:hi]
+    found = [Found(region, m.start() + lo, m.end() + lo)
+             for pattern, region in SPINE_REGION_WORDS for m in pattern.finditer(window)]
+    hit = nearest(found, start, end, limit=40)
+    if hit is not None:
+        return str(hit.value)
+    other = [Found("non_spine", m.start() + lo, m.end() + lo) for m in NON_SPINE.finditer(window)]
+    if nearest(other, start, end, limit=25) is not None:
+        return "non_spine"
+    return None
 
 
 def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | None:

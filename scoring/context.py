@@ -58,6 +58,8 @@ class ScoringContext:
     def region_fits(self, fact: Fact) -> bool:
         """A fact naming a region counts only toward a request for that region."""
         fact_region = fact.value.get("region")
+        if fact_region == "non_spine":  # brain MRI, chest x-ray: never about the spine
+            return False
         if fact_region is None or self.region in (None, "any"):
             return True
         return fact_region == self.region

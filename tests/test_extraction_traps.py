@@ -139,3 +139,27 @@ def test_a_sentence_after_two_spaces_is_its_own_sentence():
     facts = read("Denies bowel dysfunction or falls.  She has treated her back pain with PT.")
     pt = only(facts, "conservative_therapy", therapy="physical_therapy")
     assert pt[0].assertion.value == "present"
+
+
+@pytest.mark.parametrize(("text", "region"), [
+    ("MRI of the brain 09/01/2026 was normal.", "non_spine"),
+    ("Chest x-ray noted cardiomegaly.", "non_spine"),
+    ("The MRI of his C spine showed spondylosis.", "cervical"),
+    ("Lumbar MRI 08/02/2026 reveals stenosis at L4-5.", "lumbar"),
+])
+def test_imaging_names_the_body_part_it_images(text, region):
+    assert only(read(text), "imaging")[0].value.get("region") == region
+
+
+def test_imaging_of_another_body_part_does_not_count_for_a_spine_request():
+    from priorauth.models import ReviewRequest
+    from priorauth.scoring import score
+
+    facts = read("MRI of the brain 09/01/2026 was normal.")
+    review = score(ReviewRequest(cpt=("72131",), request_date=NOTE_DATE), facts)
+    assert review.criterion("ind.1.1").status.value == "unknown"
+
+
+def test_recurrence_of_back_pain_is_not_a_tumour_recurrence():
+    facts = read("He had a recurrence of back pain.")
+    assert [f for f in facts if f.kind == "tumor_followup"] == []
