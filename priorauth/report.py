@@ -56,9 +56,13 @@ def render_text(review: Review) -> str:
             if not c.id.startswith(prefix):
                 continue
             pad = "  " * (_depth(c.id) + 1)
-            lines.append(f"{pad}{SYMBOL[c.status]} {c.id} {c.text}")
+            line = f"{pad}{SYMBOL[c.status]} {c.id} {c.text}"
+            if c.status != Status.unknown and not c.evidence and c.reason:
+                line += f" ({c.reason})"
+            lines.append(line)
             for ev in c.evidence[:3]:
-                lines.append(f'{pad}    "{ev.text}" ({_where(ev)})')
+                quote = " ".join(ev.text.split())
+                lines.append(f'{pad}    "{quote}" ({_where(ev)})')
     if review.missing:
         lines += ["", "Missing documentation (ask the provider):"]
         by_id = {c.id: c for c in review.criteria}

@@ -67,6 +67,7 @@ class NodeResult:
     facts: tuple[Fact, ...]
     reason: str
     children: tuple[NodeResult, ...] = ()
+    region_excluded: bool = False
 
     def walk(self):
         yield self
@@ -98,13 +99,14 @@ def evaluate(node: Node, ctx: ScoringContext) -> NodeResult:
         result = NodeResult(node, status, (), f"{node.op}: {reason}", children)
     if node.region is not None and ctx.region not in (node.region, "any", None):
         return NodeResult(node, Status.not_met, (), f"applies to {node.region} requests only; "
-                          f"requested region is {ctx.region}", result.children)
+                          f"requested region is {ctx.region}", result.children,
+                          region_excluded=True)
     return result
 
 
 def evidence_of(result: NodeResult) -> tuple[Evidence, ...]:
     """Evidence for a node: its own facts, or for inner nodes those of the deciding children."""
-    if result.status == Status.unknown:
+    if result.status == Status.unknown or result.region_excluded:
         return ()
     facts = list(result.facts)
     if result.children:
