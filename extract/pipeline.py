@@ -196,7 +196,29 @@ REGIONAL = {"pain", "radiculopathy", "imaging", "fracture", "spinal_neoplasm", "
             "spondylosis"}
 SYMPTOMS = {"pain", "radiculopathy", "myelopathy_sign", "neuro_symptom", "objective_weakness",
             "dermatomal_sensory_loss", "bladder_dysfunction", "bowel_dysfunction",
-            "saddle_anesthesia", "sexual_dysfunction"}
+            "saddle_anesthesia", "sexual_dysfunction", "headache", "symptoms"}
+
+
+# Words that may stand between a negation and the study it denies: "no prior CT or MRI",
+# "never had a CT". Any other word means the negation is about a finding ("no fracture on
+# plain film"), not about whether the study was done.
+STUDY_GAP_WORDS = {"prior", "previous", "recent", "a", "an", "any", "the", "or", "and", "/",
+                   ",", "ct", "mri", "imaging", "x-ray", "xray", "x-rays", "radiographs",
+                   "films", "further", "advanced", "spine", "spinal", "repeat", "lumbar",
+                   "cervical", "thoracic", "cross-sectional", "scan", "scans", "of"}
+
+
+def _denies_the_study(span, modifier) -> bool:
+    doc = span.doc
+    m_start, m_end = modifier.modifier_span
+    if m_end <= span.start:  # "no prior MRI"
+        gap = doc[m_end:span.start]
+    elif m_start >= span.end:  # "MRI not done"
+        gap = doc[span.end:m_start]
+    else:
+        return True
+    words = [t.lower_ for t in gap if not t.is_space]
+    return len(words) <= 4 and all(w in STUDY_GAP_WORDS for w in words)
 
 
 def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[str, ...], str]:
@@ -208,7 +230,9 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
     sent = span.sent
     mods = [m for m in span._.modifiers
             if sent.start <= m.modifier_span[0] < sent.end and m.rule.metadata
-            and not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)]
+            and not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)
+            and not (span.label_ == "imaging" and m.category == "NEGATED_EXISTENCE"
+                     and not _denies_the_study(span, m))]
     for category, assertion in CATEGORY_ASSERTION:
         used = sorted(str(m.rule.metadata["id"]) for m in mods if m.category == category)
         if used:
@@ -216,6 +240,30 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
     if section_assertion:
         return Assertion(section_assertion), (), f"{section_assertion}: section"
     return Assertion.present, (), ""
+
+
+def _suppressed(span, rule, spans, rule_by_id) -> bool:
+    """A match inside a larger one that says otherwise: 'MRI' inside 'not a candidate for
+    MRI' (rule.suppressed_inside), or 'Hoffmann' inside the normal finding 'Hoffmann neg'
+    (a rule of the same kind that states the normal finding)."""
+    for other in spans:
+        if other is span or not (other.start_char <= span.start_char
+                                 and span.end_char <= other.end_char):
+            continue
+        if other.label_ in rule.suppressed_inside:
+            return True
+        other_rule = rule_by_id[other.id_]
+        if (other.label_ == span.label_ and other_rule.assertion is not None
+                and rule.assertion is None):
+            return True
+    return False
+
+
+def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
+    """Text after a sentence that ends in ':' (a report heading), up to a blank line."""
+    tail = text[sent_end:sent_end + limit]
+    cut = tail.find("\n\n")
+    return tail if cut < 0 else tail[:cut]
 
 
 def _page_facts(doc, text: str, document: Document, page_number: int | None,
@@ -226,10 +274,7 @@ def _page_facts(doc, text: str, document: Document, page_number: int | None,
     facts: list[Fact] = []
     for span in spans:
         rule = rule_by_id[span.id_]
-        if rule.suppressed_inside and any(
-                other.label_ in rule.suppressed_inside and other is not span
-                and other.start_char <= span.start_char and span.end_char <= other.end_char
-                for other in spans):
+        if _suppressed(span, rule, spans, rule_by_id):
             continue
         sent = span.sent
         s_start, s_end = sent.start_char, sent.end_char
@@ -251,6 +296,17 @@ def _page_facts(doc, text: str, document: Document, page_number: int | None,
             value.update(_therapy_values(clause, crel, note_date))
         elif kind == "imaging":
             value.update(_imaging_values(clause, crel, note_date, sent_text))
+            if "result" not in value and sent_text.rstrip().endswith(":"):
+                result = V.find_imaging_result(_following(text, s_end))
+                if result:
+                    value["result"] = result
+        elif kind == "inflammatory_lab_abnormal":
+            lab, abnormal = V.read_lab(text[span.start_char:span.end_char + 25])
+            if abnormal is None:
+                continue
+            value = {"lab": lab}
+            if not abnormal and assertion in (Assertion.present, Assertion.historical):
+                assertion, why = Assertion.negated, "negated: laboratory value within normal"
         elif kind in SYMPTOMS:
             value.update(_symptom_values(clause, crel, note_date, kind))
         if kind == "imaging" and "region" not in value:

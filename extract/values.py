@@ -286,7 +286,7 @@ def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | No
     return str(hit.value) if hit else None
 
 
-NEW = re.compile(r"\b(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?|began|started|onset|developed)\b", re.I)
+NEW = re.compile(r"\b(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?)\b", re.I)
 WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse|progressive(?:ly)?|progressing|increasing|increased|escalating)\b", re.I)
 CHRONIC = re.compile(r"\b(?:chronic|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)
 
@@ -358,3 +358,32 @@ def note_dates(text: str) -> list[Found]:
         if full:
             out.append(Found(full[0].value, m.start(), m.end()))
     return out
+
+
+LAB_NAME = [("esr", re.compile(r"\b(?:ESR|sed(?:imentation)? rate)\b", re.I)),
+            ("crp", re.compile(r"\b(?:hs)?(?:CRP|C-reactive protein)\b", re.I)),
+            ("wbc", re.compile(r"\b(?:WBC|white (?:blood )?(?:cell )?count|leukocytosis)\b", re.I))]
+LAB_HIGH = re.compile(r"\((?:H|high)\)|\b(?:elevated|increased|high|raised|rising|leukocytosis)\b", re.I)
+LAB_NORMAL = re.compile(r"\((?:N|normal|WNL)\)|\b(?:normal|WNL|within normal limits|unremarkable)\b", re.I)
+LAB_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm/h(?:r)?|mg/L|mg/dL|K/uL|x ?10\^?9/L|k)?", re.I)
+# upper limits of normal, by lab and unit (None: any unit)
+LAB_LIMITS = {("esr", None): 20.0, ("crp", "mg/l"): 10.0, ("crp", "mg/dl"): 1.0,
+              ("wbc", None): 11.0}
+
+
+def read_lab(text: str) -> tuple[str | None, bool | None]:
+    """(lab name, abnormal?) for an inflammatory-lab mention: flags first ("(H)",
+    "elevated", "normal"), else the value against the upper limit of normal."""
+    name = next((n for n, p in LAB_NAME if p.search(text)), None)
+    if LAB_HIGH.search(text):
+        return name, True
+    if LAB_NORMAL.search(text):
+        return name, False
+    m = LAB_VALUE.search(text)
+    if name is None or m is None:
+        return name, None
+    value, unit = float(m.group(1)), (m.group(2) or "").lower() or None
+    limit = LAB_LIMITS.get((name, unit), LAB_LIMITS.get((name, None)))
+    if limit is None and name == "crp":
+        limit = 10.0 if value > 3 else 1.0  # no unit: mg/L if large, mg/dL if small
+    return name, value > limit if limit is not None else None

@@ -233,17 +233,19 @@ def _trauma(ctx: ScoringContext) -> tuple[list[Fact], list[Fact]]:
 
 
 def _is_new(fact: Fact) -> bool | None:
-    change = fact.value.get("change")
-    if change in ("new", "worsening"):
-        return True
-    if change == "chronic":
-        return False
+    """New onset: a stated onset within ~6 months, or called new/acute/worsening; chronic:
+    called chronic or present for over a year. A stated duration wins over the words."""
     days = fact.value.get("onset_days")
     if isinstance(days, int):
         if days <= 183:
             return True
         if days > 365:
             return False
+    change = fact.value.get("change")
+    if change in ("new", "worsening"):
+        return True
+    if change == "chronic":
+        return False
     return None
 
 
@@ -411,7 +413,7 @@ def recent_same_region_imaging(ctx: ScoringContext, *, window_days: int,
 
 CHANGE_KINDS = ("pain", "radiculopathy", "myelopathy_sign", "neuro_symptom",
                 "objective_weakness", "dermatomal_sensory_loss", "bladder_dysfunction",
-                "bowel_dysfunction", "saddle_anesthesia")
+                "bowel_dysfunction", "saddle_anesthesia", "headache", "symptoms")
 
 
 def _started(fact: Fact) -> date | None:

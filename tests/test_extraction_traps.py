@@ -163,3 +163,52 @@ def test_imaging_of_another_body_part_does_not_count_for_a_spine_request():
 def test_recurrence_of_back_pain_is_not_a_tumour_recurrence():
     facts = read("He had a recurrence of back pain.")
     assert [f for f in facts if f.kind == "tumor_followup"] == []
+
+
+@pytest.mark.parametrize(("text", "assertion"), [
+    ("ESR 96 mm/h (H), CRP 182 mg/L (H).", "present"),
+    ("ESR 18 mm/h (normal), CRP 3 mg/L (normal).", "negated"),
+    ("WBC 17.9, afebrile.", "present"),
+    ("WBC 7.2 today.", "negated"),
+    ("Elevated inflammatory markers.", "present"),
+])
+def test_inflammatory_labs_are_abnormal_only_when_flagged_or_above_the_limit(text, assertion):
+    labs = only(read(text), "inflammatory_lab_abnormal")
+    assert {f.assertion.value for f in labs} == {assertion}
+
+
+@pytest.mark.parametrize(("text", "kind", "assertion"), [
+    ("Denies urinary retention or incontinence.", "bladder_dysfunction", "negated"),
+    ("Skin over the back intact.", "spine_wound", "negated"),
+    ("She is not interested in surgery.", "surgical_planning", "negated"),
+    ("Suspected L5 spondylolisthesis, radiographs equivocal.", "imaging", "present"),
+    ("- CT lumbar spine w/o contrast (72131) to define the slip.", "imaging", "hypothetical"),
+])
+def test_more_chart_phrasings(text, kind, assertion):
+    assert {f.assertion.value for f in only(read(text), kind)} == {assertion}
+
+
+def test_a_stated_onset_years_ago_is_chronic_even_if_it_started():
+    pain = only(read("Low back pain that started 5 years ago."), "pain")[0]
+    assert pain.value.get("change") != "new"
+
+
+@pytest.mark.parametrize(("text", "assertion"), [
+    ("No basilar invagination on plain film.", "present"),
+    ("No prior CT or MRI of the C-spine.", "negated"),
+    ("She has never had a CT or MRI of her spine.", "negated"),
+    ("MRI lumbar spine without contrast 09/09/2026 showed disc herniation.", "present"),
+])
+def test_negation_of_a_finding_seen_on_imaging_does_not_negate_the_study(text, assertion):
+    assert only(read(text), "imaging")[0].assertion.value == assertion
+
+
+def test_a_negative_hoffmann_sign_is_not_a_pathological_reflex():
+    signs = only(read("Reflexes 2+ symmetric, Hoffmann neg b/l, no clonus."), "myelopathy_sign")
+    assert {f.assertion.value for f in signs} == {"negated"}
+
+
+def test_imaging_result_on_the_lines_after_a_report_heading_is_read():
+    text = ("C-spine radiographs with flexion/extension 08/06/2026 (report reviewed):\n"
+            "ADI 3 mm in neutral, 7 mm in flexion - abnormal, c/w atlantoaxial subluxation.\n")
+    assert only(read(text), "imaging")[0].value["result"] == "abnormal"
