@@ -186,11 +186,26 @@ def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None,
     else:
         out["date"] = when.value.isoformat()  # type: ignore[union-attr]
     aborted = V.IMAGING_ABORTED.search(sentence)
-    result = "aborted" if aborted else V.find_imaging_result(clause[rel[1]:] or clause)
+    result = ("aborted" if aborted else
+              V.find_imaging_result(clause[rel[1]:]) or V.find_imaging_result(clause))
+    if result and "date" not in out and not aborted and not REPORTED.search(clause):
+        # "CT best answers the fracture question": words about a finding, no study reported
+        result = None
     if result:
         out["result"] = result
     return out
 
+
+# A study that was done and read: a report verb, or "MRI L-spine: ..." / "on MRI".
+REPORTED = re.compile(r"\b(?:show(?:s|ed|ing|n)?|demonstrat\w+|reveal\w*|found|noted|read as|"
+                      r"interpreted|impression|findings?|consistent with|c/w|dated|performed|"
+                      r"obtained|done|confirm\w*|seen|visualized|identified|suggest\w*)\b|"
+                      r"(?:MRI|CT|x-?rays?|XR|films?|radiographs?|scan)\b[^:.;]{0,30}:|"
+                      r"(?:MRI|CT|x-?rays?|XR|films?|radiographs?|scan|study)\s+(?:(?:is|are|was|"
+                      r"were)\s+)?(?:equivocal|indeterminate|inconclusive|normal|abnormal|"
+                      r"negative|unremarkable|non-?diagnostic|positive)\b|"
+                      r"\b(?:on|by) (?:the )?(?:prior |recent )?(?:MRI|CT|x-?rays?|films?|"
+                      r"radiographs?|imaging)\b", re.I)
 
 REGIONAL = {"pain", "radiculopathy", "imaging", "fracture", "spinal_neoplasm", "ligamentous_injury",
             "spondylosis"}
@@ -259,6 +274,21 @@ def _suppressed(span, rule, spans, rule_by_id) -> bool:
     return False
 
 
+def _next_sentence_outcome(span, rule_by_id) -> str | None:
+    """"Completed 8 weeks of PT. No improvement.": the outcome may be the next sentence,
+    when that sentence names no treatment of its own."""
+    doc = span.doc
+    if span.sent.end >= len(doc):
+        return None
+    nxt = doc[span.sent.end].sent
+    if len(nxt.text) > 160 or any(s.label_ == "conservative_therapy"
+                                  for s in doc.spans.get(SPAN_GROUP, [])
+                                  if nxt.start <= s.start < nxt.end):
+        return None
+    outcome = V.find_outcome(nxt.text)
+    return outcome if outcome in ("failed", "improved") else None
+
+
 def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
     """Text after a sentence that ends in ':' (a report heading), up to a blank line."""
     tail = text[sent_end:sent_end + limit]
@@ -294,12 +324,19 @@ def _page_facts(doc, text: str, document: Document, page_number: int | None,
         kind = rule.kind
         if kind == "conservative_therapy":
             value.update(_therapy_values(clause, crel, note_date))
+            if "outcome" not in value:
+                outcome = _next_sentence_outcome(span, rule_by_id)
+                if outcome:
+                    value["outcome"] = outcome
         elif kind == "imaging":
             value.update(_imaging_values(clause, crel, note_date, sent_text))
             if "result" not in value and sent_text.rstrip().endswith(":"):
-                result = V.find_imaging_result(_following(text, s_end))
+                following = _following(text, s_end)
+                result = V.find_imaging_result(following)
                 if result:
                     value["result"] = result
+                    first_line = following.lstrip("\n").split("\n", 1)[0]
+                    s_end = s_end + (len(following) - len(following.lstrip("\n"))) + len(first_line)
         elif kind == "inflammatory_lab_abnormal":
             lab, abnormal = V.read_lab(text[span.start_char:span.end_char + 25])
             if abnormal is None:

@@ -128,7 +128,7 @@ def find_dates(text: str, ref: date | None = None) -> list[Found]:
 
 DURATION = re.compile(
     rf"(?:\bx\s*|\bfor\s+(?:the\s+)?(?:past\s+|last\s+|about\s+|approximately\s+|over\s+|nearly\s+|almost\s+)?|\bover\s+(?:the\s+)?(?:past\s+|last\s+)?|\b(?:past|last)\s+|\b)"
-    rf"(?P<num>{_NUM})(?:\s*(?:-|to)\s*(?P<num2>\d+))?\s*[- ]?(?P<unit>{_UNIT})\b(?P<tail>(?:\s+(?:of|trial|course|history|duration|ago|prior|earlier|before))?)",
+    rf"(?P<num>{_NUM})\+?(?:\s*(?:-|to)\s*(?P<num2>\d+))?\s*[- ]?(?P<unit>{_UNIT})\b(?P<tail>(?:\s+(?:of|trial|course|history|duration|ago|prior|earlier|before))?)",
     re.I)
 SINCE = re.compile(r"\b(?:since|starting|started(?: on)?|beginning|began(?: on)?|from)\b", re.I)
 RANGE = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,25}?)\s+(?:to|through|until|-)\s+(?P<b>[^,;]{3,25}?)(?=[\s,.;)]|$)", re.I)
@@ -223,7 +223,7 @@ FAILED = re.compile(
     r"(?:\w+ ){0,2}(?:improvement|relief|benefit|help|response|change|success)|\bfail(?:ed|ure|s|ing)?\b|"
     r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:help|improv|work|reliev|resolv|respond|provide (?:\w+ )?relief|get(?:ting)? better)\w*|"
     r"\b(?:unsuccessful|ineffective|refractory|persistent|persists|persisting|continued pain|continues to have|still has|still having|"
-    r"worse(?:ned|ning)?|unchanged|no better|exhausted|not effective|not tolerated|could not tolerate|intolerant|plateaued)\b",
+    r"worse(?:ned|ning)?|unchanged|no better|exhausted|not effective|not tolerated|could not tolerate|intolerant|plateaued|goals (?:were )?not met|not meeting (?:\w+ )?goals)\b",
     re.I)
 IMPROVED = re.compile(
     r"\b(?:improv(?:ed|ing|ement)|resolv(?:ed|ing)|(?:good|significant|excellent|complete|substantial|moderate|great) "
@@ -287,7 +287,7 @@ def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | No
 
 
 NEW = re.compile(r"\b(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?)\b", re.I)
-WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse|progressive(?:ly)?|progressing|increasing|increased|escalating)\b", re.I)
+WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse(?!\s+(?:with|when|on|after|in|at|during|by|upon|if|while|for)\b)|progressive(?:ly)?|progressing|increasing|increased|escalating|progressed|declined|deteriorat\w+|less steady|less steadily)\b", re.I)
 CHRONIC = re.compile(r"\b(?:chronic|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)
 
 
@@ -311,7 +311,7 @@ IMAGING_ABNORMAL = re.compile(r"\b(?:positive|abnormal|herniat\w+|protrusion|ext
 IMAGING_DENIED = re.compile(r"\b(?:no|without|negative for|free of|not? evidence of)\b[^,.;]*", re.I)
 
 
-IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish)\w*|not completed|incomplete study)\b", re.I)
+IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish|hold still|lie still|stay still)\w*|not completed|incomplete study|(?:attempt(?:ed)?|tried)\b[^.;]{0,80}?\b(?:could not|couldn't|unable to|failed))\b", re.I)
 
 
 def find_imaging_result(text: str) -> str | None:

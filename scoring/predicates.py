@@ -9,6 +9,7 @@ criteria (option ``hypothetical``); ``negated`` contradicts; ``family`` never co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -191,12 +192,13 @@ def conservative_failed(ctx: ScoringContext, *, min_days: int, window_days: int)
     inside = [f for f in done if ctx.in_window(f, window_days) is not False]
     failed_any = [f for f in inside if f.value.get("outcome") == "failed"]
     long_enough = [f for f in inside if (f.value.get("days") or 0) >= min_days]
+    failed_long = [f for f in long_enough if f.value.get("outcome") == "failed"]
+    if failed_long:
+        first = failed_long[0]
+        return LeafResult(MET, tuple(failed_long[:3]), f"{first.value.get('therapy')} "
+                          f"{first.value.get('days')} days, failed")
     for fact in long_enough:
-        outcome = fact.value.get("outcome")
-        if outcome == "failed":
-            return LeafResult(MET, (fact,), f"{fact.value.get('therapy')} "
-                              f"{fact.value.get('days')} days, failed")
-        if outcome is None and failed_any:
+        if fact.value.get("outcome") is None and failed_any:
             return LeafResult(MET, (fact, failed_any[0]),
                               f"{fact.value.get('therapy')} {fact.value.get('days')} days; "
                               "failure documented")
@@ -425,12 +427,17 @@ def _started(fact: Fact) -> date | None:
     return None
 
 
+SINCE_IMAGING = re.compile(r"\b(?:since|after) (?:the |his |her |that |this )?(?:\w+ )?"
+                           r"(?:MRI|CT|scan|imaging|study)\b", re.I)
+
+
 @predicate("recent_advanced_imaging_unchanged")
 def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) -> LeafResult:
     """non.1: CT/MRI of the region within the window, no treatment since, nothing new."""
     changed = sorted((f for f in ctx.of(*CHANGE_KINDS) if f.assertion == A.present
                       and f.value.get("change") in ("new", "worsening")),
-                     key=lambda f: (f.value.get("change") != "worsening", f.sort_key()))
+                     key=lambda f: (not SINCE_IMAGING.search(f.evidence.text),
+                                    f.value.get("change") != "worsening", f.sort_key()))
     done, negated = _advanced(ctx, ["ct", "mri"])
     recent = [f for f in done if ctx.in_window(f, window_days) is True]
     if recent:

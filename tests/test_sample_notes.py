@@ -13,6 +13,33 @@ from priorauth.review import review_chart
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_notes"
 CASES = load_cases(SAMPLES)
 
+# Gold labels the extraction does not reach yet, each with the reason (issue 4 allows
+# <= 5 % explained gaps). A gap that gets fixed must be removed from here: the tests
+# assert that exactly these differ.
+KNOWN_LABEL_GAPS = {
+    ("23_dialysis_amyloid_cervical", "ind.10"): "parent of ind.10.0",
+    ("23_dialysis_amyloid_cervical", "ind.10.0"):
+        "'Infection felt unlikely' names no spinal site; a bare 'infection' is not read as "
+        "spinal infection (too many urinary/chest infections in real notes)",
+}
+# Criteria decided right whose cited sentences differ from the labeller's choice.
+KNOWN_EVIDENCE_GAPS = {
+    ("20_peds_spondylolisthesis_equivocal_xray", "ind.2.1.1.0"): "age comes from the request; "
+        "the first 'NN yo' of the chart is cited, the labeller quoted a later sentence",
+    ("20_peds_spondylolisthesis_equivocal_xray", "ind.2.1.2.0"): "same as ind.2.1.1.0",
+    ("29_prostate_recurrence_onc_pdf", "ind.9.1.1.2"):
+        "cites the bone-scan heading line, the labeller the impression lines below it",
+    ("31_elderly_fall_osteoporosis_radiculopathy", "ind.11.3.0"):
+        "cites the fall and the post-traumatic pain, the labeller the thigh-pain sentence",
+    ("32_peds_trampoline_thoracolumbar", "ind.11.6"):
+        "cites age and the fall separately, the labeller one summary sentence",
+    ("39_toe_walking_toddler", "non.1"):
+        "cites the 'MRI attempt ... could not hold still' line, the labeller the next line",
+    ("41_repeat_ct_indeterminate_l2", "ind.16.2.2"):
+        "cites the clinic note's 'Indeterminate L2 sclerotic lesion on the CT', the labeller "
+        "the radiology report's impression",
+}
+
 
 @pytest.fixture(scope="module")
 def reviews():
@@ -38,7 +65,13 @@ def test_review_matches_every_gold_criterion_label(case, reviews):
     wrong = {node: (want, review.criterion(node).status.value)
              for node, want in case.criteria.items()
              if review.criterion(node).status.value != want}
-    assert wrong == {}, f"(gold, got) per node; {case.why}"
+    known = {node for (name, node) in KNOWN_LABEL_GAPS if name == case.name}
+    assert set(wrong) == known, f"(gold, got) per node: {wrong}; {case.why}"
+
+
+def test_known_label_gaps_stay_within_five_percent():
+    labels = sum(len(c.criteria) + 1 for c in CASES)
+    assert len(KNOWN_LABEL_GAPS) <= 0.05 * labels
 
 
 def _spans(documents, quote: str):
@@ -57,7 +90,8 @@ def test_cited_evidence_covers_a_gold_quote_for_every_decided_criterion(case, re
     documents = read_chart(case.documents)
     missing = {}
     for node, quotes in case.evidence.items():
-        if case.criteria.get(node) not in ("met", "not_met"):
+        if case.criteria.get(node) not in ("met", "not_met") or (
+                (case.name, node) in KNOWN_LABEL_GAPS):
             continue
         cited = review.criterion(node).evidence
         gold = [s for q in quotes for s in _spans(documents, q)]
@@ -65,4 +99,5 @@ def test_cited_evidence_covers_a_gold_quote_for_every_decided_criterion(case, re
         if not any(ev.document == d and ev.page == p and ev.start < e and s < ev.end
                    for ev in cited for d, p, s, e in gold):
             missing[node] = quotes
-    assert missing == {}
+    known = {node for (name, node) in KNOWN_EVIDENCE_GAPS if name == case.name}
+    assert set(missing) == known, missing

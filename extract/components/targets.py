@@ -4,7 +4,8 @@ Every match becomes a span in the span group ``priorauth_facts`` (matches may ov
 ``span.label_`` = the fact kind and ``span.id_`` = the rule id, so "which rule said that?"
 needs no re-run. medspaCy's TargetMatcher rebuilds ``doc.text`` once per pattern, which
 made it three quarters of the pipeline's time; this compiles each pattern once and scans
-the text once per pattern.
+the text once per pattern. Line breaks count as spaces and a space in a rule matches a
+run of spaces, so phrases wrapped across lines or padded by PDF extraction still match.
 """
 
 import re
@@ -17,16 +18,49 @@ from priorauth.extract.rules_io import target_rules
 SPAN_GROUP = "priorauth_facts"
 
 
+def flexible_spaces(pattern: str) -> str:
+    """Let a literal space in a rule match any run of spaces: ' ' -> ' +', except inside
+    character classes and look-behinds (which must stay fixed-width)."""
+    out: list[str] = []
+    in_class = escaped = False
+    depth = 0
+    behind: list[int] = []  # paren depths at which a look-behind opened
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+            if pattern.startswith(("(?<=", "(?<!"), i):
+                behind.append(depth)
+        elif ch == ")":
+            if behind and behind[-1] == depth:
+                behind.pop()
+            depth -= 1
+        elif ch == " " and not behind and pattern[i + 1:i + 2] not in ("?", "*", "+", "{"):
+            out.append(" +")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
 class TargetFinder:
     """Adds one span per regex match of every target rule."""
 
     def __init__(self, *, span_group: str = SPAN_GROUP):
         self.span_group = span_group
-        self.rules = [(rule.id, rule.kind, re.compile(rule.pattern, re.IGNORECASE))
+        self.rules = [(rule.id, rule.kind,
+                       re.compile(flexible_spaces(rule.pattern), re.IGNORECASE))
                       for rule in target_rules().rules]
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        # wrapped lines: a rule's phrase may continue on the next line (same offsets)
+        text = doc.text.replace("\n", " ").replace("\t", " ")
         spans: list[Span] = []
         seen: set[tuple[int, int, str]] = set()
         for rule_id, kind, pattern in self.rules:
