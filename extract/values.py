@@ -192,14 +192,13 @@ def find_durations(text: str, ref: date | None) -> list[Found]:
             out.append(Found(Duration(days), m.start(), m.end()))
         taken.append((m.start(), m.end()))
     for m in SINCE.finditer(text):
-        rest = text[m.end(): m.end() + 30]
-        dates = find_dates(rest, ref)
-        if dates and dates[0].start <= 2 and ref is not None:
-            start = dates[0].value
-            if start <= ref and not any(s < m.end() + dates[0].end and m.start() < e
-                                        for s, e in taken):
-                out.append(Found(Duration((ref - start).days, start, None), m.start(),
-                                 m.end() + dates[0].end))
+        rest = text[m.start(): m.end() + 30]
+        cue = m.end() - m.start()
+        dates = [d for d in find_dates(rest, ref) if cue <= d.start <= cue + 2]
+        if dates and ref is not None:
+            start, stop = dates[0].value, m.start() + dates[0].end
+            if start <= ref and not any(s < stop and m.start() < e for s, e in taken):
+                out.append(Found(Duration((ref - start).days, start, None), m.start(), stop))
     return sorted(out, key=lambda f: f.start)
 
 

@@ -1,0 +1,80 @@
+"""Dates, durations and outcomes normalised against the note's date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from priorauth.extract import values as V
+
+REF = date(2026, 10, 1)
+
+
+@pytest.mark.parametrize(("text", "days", "start", "end"), [
+    ("PT x6 wks", 42, None, None),
+    ("PT x 8 weeks", 56, None, None),
+    ("for two months", 60, None, None),
+    ("8 sessions over 7 weeks", 49, None, None),
+    ("Completed 6+ wks of formal PT", 42, None, None),
+    ("since August", 47, date(2026, 8, 15), None),
+    ("since 8/1/2026", 61, date(2026, 8, 1), None),
+    ("from 3/2 to 4/20", 49, date(2026, 3, 2), date(2026, 4, 20)),
+    ("PT from 6/2/2026 to 8/15/2026", 74, date(2026, 6, 2), date(2026, 8, 15)),
+    ("PT ended 8 months ago", None, None, date(2026, 2, 3)),
+], ids=lambda v: str(v))
+def test_durations_are_normalised_to_days_and_dates(text, days, start, end):
+    found = V.find_durations(text, REF)
+    assert found, text
+    d = found[0].value
+    assert (d.days, d.start, d.end) == (days, start, end)
+
+
+@pytest.mark.parametrize(("text", "when"), [
+    ("MRI 09/14/2026", date(2026, 9, 14)),
+    ("MRI 2026-09-14", date(2026, 9, 14)),
+    ("MRI Sept 14, 2026", date(2026, 9, 14)),
+    ("MRI 06/2023", date(2023, 6, 15)),
+    ("did 6 weeks of PT last winter", date(2026, 1, 15)),
+    ("in March", date(2026, 3, 15)),
+    ("on 12/20", date(2025, 12, 20)),  # a month/day after the note's date is last year's
+])
+def test_dates_resolve_against_the_note_date(text, when):
+    assert V.find_dates(text, REF)[0].value == when
+
+
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("No improvement after 8 weeks of PT", "failed"),
+    ("meloxicam x 8 wks w/o relief", "failed"),
+    ("not improving on NSAID", "failed"),
+    ("PT helped significantly", "improved"),
+    ("good relief with gabapentin", "improved"),
+    ("Goals not met", "failed"),
+    ("currently in PT", "ongoing"),
+    ("completed PT", None),
+])
+def test_treatment_outcome(text, outcome):
+    assert V.find_outcome(text) == outcome
+
+
+@pytest.mark.parametrize(("text", "change"), [
+    ("new onset low back pain", "new"),
+    ("chronic LBP", "chronic"),
+    ("pain has been worse since the MRI", "worsening"),
+    ("pain worse with sitting", None),
+    ("progressive weakness", "worsening"),
+])
+def test_symptom_change_ignores_aggravating_factors(text, change):
+    assert V.find_change(text) == change
+
+
+@pytest.mark.parametrize(("text", "result"), [
+    ("MRI non-diagnostic due to motion", "indeterminate"),
+    ("radiographs equivocal", "equivocal"),
+    ("normal alignment, no fracture", "normal"),
+    ("L4-5 disc herniation", "abnormal"),
+    ("MRI was aborted", "aborted"),
+    ("findings concerning for discitis", "infection"),
+])
+def test_imaging_result(text, result):
+    assert V.find_imaging_result(text) == result
