@@ -9,6 +9,7 @@ default rules are off). ``extract_facts`` turns each matched span into a
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -16,7 +17,8 @@ from functools import cache
 from typing import Any
 
 from priorauth.extract import values as V
-from priorauth.extract.ingest import Document
+from priorauth.extract.encounters import page_note_marks
+from priorauth.extract.ingest import Document, Page
 from priorauth.extract.rules_io import context_rules, section_rules, target_rules
 from priorauth.models import Assertion, Evidence, Fact
 
@@ -296,7 +298,7 @@ def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
     return tail if cut < 0 else tail[:cut]
 
 
-def _page_facts(doc, text: str, document: Document, page_number: int | None,
+def _page_facts(doc, text: str, document: str, page_number: int | None,
                 note_marks: list[tuple[int, date]], fallback_date: date | None,
                 rule_by_id: dict) -> list[Fact]:
     sections = find_sections(text)
@@ -355,7 +357,7 @@ def _page_facts(doc, text: str, document: Document, page_number: int | None,
             if region:
                 value["region"] = region
         ev_start, ev_end = _evidence_span(text, s_start, s_end, span.start_char, span.end_char)
-        evidence = Evidence(document=document.name, page=page_number, start=ev_start,
+        evidence = Evidence(document=document, page=page_number, start=ev_start,
                             end=ev_end, text=text[ev_start:ev_end])
         for k in (kind, *rule.also):
             facts.append(Fact(kind=k, value=value, assertion=assertion, evidence=evidence,
@@ -366,7 +368,7 @@ def _page_facts(doc, text: str, document: Document, page_number: int | None,
     if age and 0 <= int(age.group(1)) <= 120:
         s, e = age.span()
         facts.append(Fact(kind="age", value={"years": int(age.group(1))},
-                          evidence=Evidence(document=document.name, page=page_number, start=s,
+                          evidence=Evidence(document=document, page=page_number, start=s,
                                             end=e, text=text[s:e]),
                           rule_id="age_01", note_date=_note_date_at(note_marks, s,
                                                                    fallback_date)))
@@ -378,22 +380,92 @@ def _note_date_at(marks: list[tuple[int, date]], offset: int, fallback: date | N
     return mark[1] if mark else fallback
 
 
-def extract_facts(documents: Sequence[Document], *,
-                  request_date: date | None = None) -> tuple[Fact, ...]:
-    """Every fact in the chart, sorted by (document, page, offsets, kind)."""
+SEGMENT_CHARS = 6000  # ConText compares every target with every modifier of a doc
+PARALLEL_MIN_PAGES = 40
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """A long page cut at line breaks into segments of about SEGMENT_CHARS characters,
+    each with its offset in the page."""
+    out, start, size = [], 0, len(text)
+    while start < size:
+        end = min(size, start + SEGMENT_CHARS)
+        if end < size:
+            half = start + SEGMENT_CHARS // 2
+            cut = max(text.rfind("\n\n", half, end), text.rfind("\n", half, end))
+            if cut < 0:
+                cut = text.rfind(". ", half, end)
+            end = cut + 1 if cut >= 0 else end
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
+def _shift(fact: Fact, base: int) -> Fact:
+    ev = fact.evidence
+    return fact.model_copy(update={"evidence": ev.model_copy(
+        update={"start": ev.start + base, "end": ev.end + base})})
+
+
+def _extract_page(name: str, page: Page, marks: list) -> list[Fact]:
+    """Facts of one page (run in a worker for long charts)."""
     nlp = build_nlp()
     rule_by_id = {r.id: r for r in target_rules().rules}
+    found: list[Fact] = []
+    for base, segment in _segments(page.text):
+        before = [d for o, d in marks if o < base]
+        local = ([(0, before[-1])] if before else []) + [
+            (o - base, d) for o, d in marks if base <= o < base + len(segment)]
+        facts = _page_facts(nlp(segment), segment, name, page.number, local, None,
+                            rule_by_id)
+        found.extend(_shift(f, base) for f in facts) if base else found.extend(facts)
+    if page.ocr:
+        found = [f.model_copy(update={"evidence": f.evidence.model_copy(update={
+            "ocr_confidence": page.span_confidence(f.evidence.start, f.evidence.end)})})
+            for f in found]
+    return found
+
+
+def _page_workers(pages: int) -> int:
+    """Pages are spread over the cores by forking this process (the pipeline is already
+    loaded) only for long charts, from a single-threaded main process."""
+    import multiprocessing
+    import threading
+
+    if (pages < PARALLEL_MIN_PAGES or multiprocessing.parent_process() is not None
+            or threading.active_count() > 1 or "fork" not in
+            multiprocessing.get_all_start_methods()):
+        return 1
+    return min(2, os.cpu_count() or 1)
+
+
+def extract_facts(documents: Sequence[Document], *, request_date: date | None = None,
+                  workers: int | None = None) -> tuple[Fact, ...]:
+    """Every fact in the chart, sorted by (document, page, offsets, kind).
+
+    Args:
+        documents: the chart, as read by :mod:`priorauth.extract.ingest`.
+        request_date: dates after it are not note dates.
+        workers: processes for long charts; None picks (see :func:`_page_workers`).
+    """
+    build_nlp()
+    latest = request_date + timedelta(days=1) if request_date is not None else None
+    work = [(document.name, page, marks)
+            for document in documents
+            # one list of (offset, note date or None) per page, from the document's notes
+            for page, marks in zip(document.pages, page_note_marks(document, latest=latest),
+                                   strict=True)
+            if page.text.strip()]
+    workers = _page_workers(len(work)) if workers is None else workers
     facts: list[Fact] = []
-    for document in documents:
-        carried: date | None = None
-        for page in document.pages:
-            if not page.text.strip():
-                continue
-            marks = [(f.start, f.value) for f in V.note_dates(page.text)
-                     if request_date is None or f.value <= request_date + timedelta(days=1)]
-            doc = nlp(page.text)
-            facts.extend(_page_facts(doc, page.text, document, page.number, marks,
-                                     carried or None, rule_by_id))
-            if marks:
-                carried = marks[-1][1]
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for found in pool.map(_extract_page, *zip(*work, strict=True), chunksize=8):
+                facts.extend(found)
+    else:
+        for name, page, marks in work:
+            facts.extend(_extract_page(name, page, marks))
     return tuple(sorted(facts, key=Fact.sort_key))

@@ -36,6 +36,7 @@ class Evidence(BaseModel):
     end: int = Field(ge=0)
     text: str
     fact: str | None = None
+    ocr_confidence: float | None = None  # lowest OCR word confidence (0-100), scanned pages
 
 
 class Fact(BaseModel):

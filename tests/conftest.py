@@ -33,3 +33,70 @@ def make_pdf(tmp_path: Path) -> Callable[..., Path]:
         return _write_pdf(tmp_path / name, pages, **canvas_options)
 
     return make
+
+
+def _scan_image(lines: Sequence[str], *, dpi: int, bilevel: bool):
+    """A page of ``lines`` as a scanner would see it: text drawn, then rasterised at ``dpi``."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    buffer = io.BytesIO()
+    source = canvas.Canvas(buffer)
+    for row, line in enumerate(lines):
+        source.drawString(72, 750 - 14 * row, line)
+    source.showPage()
+    source.save()
+    pdf = pdfium.PdfDocument(buffer.getvalue())
+    try:
+        image = pdf[0].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        pdf.close()
+    return image.point(lambda v: 255 if v > 160 else 0).convert("1") if bilevel else image
+
+
+def _write_scanned_pdf(
+    path: Path,
+    pages: Sequence[Sequence[str]],
+    *,
+    scanned: Sequence[bool] | None = None,
+    dpi: int = 300,
+    bilevel: bool = False,
+) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for index, lines in enumerate(pages):
+        if scanned is None or scanned[index]:
+            image = _scan_image(lines, dpi=dpi, bilevel=bilevel)
+            pdf.drawImage(ImageReader(image.convert("L")), 0, 0, *A4)
+        else:
+            for row, line in enumerate(lines):
+                pdf.drawString(72, 750 - 14 * row, line)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+@pytest.fixture
+def make_scanned_pdf(tmp_path: Path) -> Callable[..., Path]:
+    """Write a scanned PDF into ``tmp_path``: each page's lines are drawn as text, rasterised
+    (``dpi``, grey or ``bilevel`` like a fax) and only the image is kept, so the page has no
+    text layer. ``scanned=[True, False]`` keeps a text layer on the pages marked ``False``
+    (a mixed PDF). Pages are A4, like :func:`make_pdf`'s, and lines sit at the same places.
+    """
+
+    def make(
+        name: str,
+        pages: Sequence[Sequence[str]],
+        *,
+        scanned: Sequence[bool] | None = None,
+        dpi: int = 300,
+        bilevel: bool = False,
+    ) -> Path:
+        return _write_scanned_pdf(
+            tmp_path / name, pages, scanned=scanned, dpi=dpi, bilevel=bilevel
+        )
+
+    return make

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import random
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -344,3 +347,154 @@ def test_when_read_chart_gets_a_single_path_then_type_error(tmp_path: Path) -> N
 
     with pytest.raises(TypeError, match=r"sequence of paths, not one path; use \[path\]"):
         read_chart(str(path))  # type: ignore[arg-type]
+
+
+# ---- the bad-file corpus, through the whole review (command line), never a traceback ---------
+
+NOTE = (
+    Path(__file__).resolve().parents[1]
+    / "sample_notes"
+    / "01_pt_failed_pacemaker"
+    / "spine_followup_2026-10-02.txt"
+).read_text()
+CLI_ARGS = ["--cpt", "72131", "--request-date", "2026-10-14", "--age", "57", "--format", "json"]
+
+
+def corrupt_pdf(tmp_path: Path, make_pdf: MakePdf) -> Path:
+    junk = random.Random(5).randbytes(20_000)
+    return write_bytes(tmp_path / "corrupt.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + junk)
+
+
+def thousand_page_pdf(tmp_path: Path, make_pdf: MakePdf) -> Path:
+    return make_pdf("long.pdf", [[f"page {n}"] for n in range(1, 1001)])
+
+
+def image_only_pdf(tmp_path: Path, make_pdf: MakePdf) -> Path:
+    return make_pdf("scan.pdf", [[], []])
+
+
+def note_with_empty_user_password(tmp_path: Path, make_pdf: MakePdf) -> Path:
+    encryption = StandardEncryption("", ownerPassword="owner-only", canCopy=0)
+    return make_pdf("owner.pdf", [NOTE.splitlines()], encrypt=encryption)
+
+
+# builder(tmp_path, make_pdf) -> path; tesseract installed?; "review" or the error message
+BAD_FILES = [
+    pytest.param(corrupt_pdf, True, "corrupt.pdf: PDF is damaged or truncated", id="corrupt"),
+    pytest.param(truncated_pdf, True, "cut.pdf: PDF is damaged or truncated", id="truncated"),
+    pytest.param(
+        lambda tmp, make: make("locked.pdf", [[CHART_TEXT]], encrypt="secret"),
+        True,
+        "locked.pdf: PDF is encrypted (password protected); remove the password and try again",
+        id="encrypted",
+    ),
+    pytest.param(note_with_empty_user_password, True, "review", id="encrypted-empty-password"),
+    pytest.param(zero_page_pdf, True, "blank.pdf: PDF has no pages", id="zero-pages"),
+    pytest.param(
+        image_only_pdf,
+        False,
+        "scan.pdf: PDF has no text layer and OCR is not available: install tesseract-ocr",
+        id="image-only-without-ocr",
+    ),
+    pytest.param(
+        thousand_page_pdf,
+        True,
+        "long.pdf: PDF has 1,000 pages, more than the limit of 500; split it into smaller files",
+        id="1000-pages",
+    ),
+    pytest.param(
+        lambda tmp, make: write_bytes(tmp / "latin1.txt", NOTE.replace("5/5", "5/5 \xb0").encode(
+            "latin-1")),
+        True,
+        "review",
+        id="latin1-txt",
+    ),
+    pytest.param(
+        lambda tmp, make: write_bytes(tmp / "nul.txt", NOTE.replace("\n\n", "\n\x00\x00\n")
+                                      .encode()),
+        True,
+        "review",
+        id="nul-bytes-txt",
+    ),
+    pytest.param(
+        lambda tmp, make: write_bytes(tmp / "line.txt", b"back pain " * 1_000_000),
+        True,
+        "line.txt: text has 10,000,000 characters, more than the limit of 200,000; split it "
+        "into smaller files",
+        id="10mb-single-line-txt",
+    ),
+]
+
+
+@pytest.mark.parametrize(("build", "with_ocr", "outcome"), BAD_FILES)
+def test_when_a_bad_file_is_reviewed_then_it_gives_a_clear_error_or_a_review(
+    tmp_path: Path,
+    make_pdf: MakePdf,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    build,
+    with_ocr: bool,
+    outcome: str,
+) -> None:
+    from priorauth.cli import main
+    from priorauth.extract import ocr
+
+    path = build(tmp_path, make_pdf)
+    if not with_ocr:
+        monkeypatch.setenv(ocr.TESSERACT_ENV, "/nonexistent/tesseract")
+    capsys.readouterr()
+    started = time.monotonic()
+
+    status = main(["review", str(path), *CLI_ARGS])
+
+    elapsed = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert elapsed < 30
+    if outcome == "review":
+        assert (status, err) == (0, "")
+        assert json.loads(out)["determination"] in {
+            "meets_criteria", "not_met", "insufficient_documentation", "not_applicable"}
+    else:
+        assert (status, out) == (2, "")
+        assert err.startswith(f"priorauth: error: {outcome}")
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_when_pdf_page_has_too_much_text_then_error_names_the_page(make_pdf: MakePdf) -> None:
+    path = make_pdf("dense.pdf", [[CHART_TEXT]])
+
+    with pytest.raises(
+        ChartReadError, match=r"^dense\.pdf: page 1 has 30 characters, more than the limit of 10$"
+    ):
+        read_document(path, max_page_chars=10)
+
+
+def test_when_1000_page_pdf_is_read_then_the_page_limit_answers_fast(
+    tmp_path: Path, make_pdf: MakePdf
+) -> None:
+    path = thousand_page_pdf(tmp_path, make_pdf)
+    started = time.monotonic()
+
+    with pytest.raises(ChartReadError, match=r"^long\.pdf: PDF has 1,000 pages"):
+        read_document(path)
+
+    assert time.monotonic() - started < 2
+
+
+def test_when_engine_is_unknown_then_error_lists_the_engines(make_pdf: MakePdf) -> None:
+    path = make_pdf("chart.pdf", [[CHART_TEXT]])
+
+    with pytest.raises(ValueError, match=r"possible values are: pdfium, pdfplumber$"):
+        read_document(path, engine="tika")
+
+
+@pytest.mark.parametrize("engine", ["pdfium", "pdfplumber"])
+def test_when_pdf_is_read_then_document_records_its_engine_and_path(
+    make_pdf: MakePdf, engine: str
+) -> None:
+    path = make_pdf("chart.pdf", [[CHART_TEXT]])
+
+    document = read_document(path, engine=engine)
+
+    assert (document.engine, document.path) == (engine, str(path))
+    assert document.pages == (Page(number=1, text=CHART_TEXT),)

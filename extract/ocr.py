@@ -1,0 +1,402 @@
+"""OCR of scanned PDF pages with tesseract: words, their boxes and their confidence.
+
+Tesseract (Debian ``tesseract-ocr`` + ``tesseract-ocr-eng``) runs as a subprocess, one page
+per process, ``OMP_THREAD_LIMIT=1``, as many at once as the machine has cores (a process-wide
+limit, so concurrent reviews share the cores instead of oversubscribing them). The page is
+rendered to grey pixels under the PDFium lock by the caller's ``render`` function; the
+tesseract work itself runs outside the lock.
+
+A page's text is built from the OCR words: words joined by one space, lines by ``\\n``. Each
+word keeps its offsets into that text, its box (PDF points, top-left origin of the displayed
+page, like :class:`~priorauth.extract.pdf.Box`) and tesseract's confidence (0-100).
+Evidence that rests on words below :data:`LOW_CONFIDENCE` should be flagged for the reviewer
+(:func:`span_confidence`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from priorauth.extract.pdf import Box, clean_text
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = [
+    "CACHE",
+    "DEFAULT_DPI",
+    "LOW_CONFIDENCE",
+    "OcrCache",
+    "OcrError",
+    "OcrResult",
+    "OcrTimeout",
+    "OcrUnavailable",
+    "Word",
+    "char_boxes",
+    "ocr_available",
+    "ocr_image",
+    "ocr_pages",
+    "parse_tsv",
+    "span_confidence",
+    "tesseract_command",
+]
+
+DEFAULT_DPI = 300
+#: Words read with less confidence than this (tesseract's 0-100 scale) should be checked.
+LOW_CONFIDENCE = 60.0
+#: Environment variable naming the tesseract executable (default ``tesseract`` on PATH).
+TESSERACT_ENV = "PRIORAUTH_TESSERACT"
+_PAGE_TIMEOUT = 120.0  # seconds for one page, whatever time the document has left
+_NOISE_CONFIDENCE = 50.0  # punctuation-only "words" below this are specks, not text
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+#: At most this many tesseract processes run at once in this process, across all documents.
+_SLOTS = threading.BoundedSemaphore(_cores())
+
+
+class OcrError(RuntimeError):
+    """OCR failed; the message says why (never contains page text)."""
+
+
+class OcrUnavailable(OcrError):
+    """Tesseract (or its language data) is not installed."""
+
+
+class OcrTimeout(OcrError):
+    """OCR of a document did not finish in its time limit.
+
+    Attributes:
+        done: Pages finished before the limit.
+        total: Pages to OCR.
+        limit: The limit, in seconds.
+    """
+
+    def __init__(self, done: int, total: int, limit: float) -> None:
+        super().__init__(f"OCR did not finish within {limit:g} s ({done} of {total} pages done)")
+        self.done, self.total, self.limit = done, total, limit
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One OCR word.
+
+    Attributes:
+        start: Offset of the word's first character in the page text.
+        end: Offset just after its last character.
+        box: Where it is on the page.
+        confidence: Tesseract's confidence, 0-100.
+    """
+
+    start: int
+    end: int
+    box: Box
+    confidence: float
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    """The OCR of one page.
+
+    Attributes:
+        text: The page text built from the words.
+        words: The words, in reading order.
+        confidence: Mean word confidence weighted by word length (0-100); ``None`` if no word.
+    """
+
+    text: str
+    words: tuple[Word, ...]
+    confidence: float | None
+
+
+def tesseract_command() -> str | None:
+    """Full path of the tesseract executable, or ``None`` if it is not installed."""
+    return shutil.which(os.environ.get(TESSERACT_ENV) or "tesseract")
+
+
+def ocr_available() -> bool:
+    """Whether tesseract is installed (its language data is checked when it runs)."""
+    return tesseract_command() is not None
+
+
+def parse_tsv(tsv: str, *, dpi: float) -> OcrResult:
+    """Build a page's text, words and confidence from tesseract's TSV output.
+
+    Args:
+        tsv: Tesseract's ``tsv`` output for one image.
+        dpi: The image's resolution, to turn pixels into points.
+
+    Returns:
+        The page's OCR result.
+    """
+    points = 72.0 / dpi
+    parts: list[str] = []
+    words: list[Word] = []
+    length = 0
+    line_key: tuple[str, ...] | None = None
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        text = clean_text((row.get("text") or "").strip()).strip()
+        if row.get("level") != "5" or not text:
+            continue
+        try:
+            confidence = float(row["conf"])
+            left, top = int(row["left"]), int(row["top"])
+            width, height = int(row["width"]), int(row["height"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if confidence < 0:
+            continue
+        if confidence < _NOISE_CONFIDENCE and not any(char.isalnum() for char in text):
+            continue
+        key = (row["page_num"], row["block_num"], row["par_num"], row["line_num"])
+        if words:
+            separator = " " if key == line_key else "\n"
+            parts.append(separator)
+            length += 1
+        line_key = key
+        box = Box(left * points, top * points, (left + width) * points, (top + height) * points)
+        words.append(Word(length, length + len(text), box, confidence))
+        parts.append(text)
+        length += len(text)
+    page_text = "".join(parts)
+    letters = sum(word.end - word.start for word in words)
+    confidence = (
+        round(sum(w.confidence * (w.end - w.start) for w in words) / letters, 2)
+        if letters
+        else None
+    )
+    return OcrResult(text=page_text, words=tuple(words), confidence=confidence)
+
+
+def char_boxes(text: str, words: Sequence[Word]) -> tuple[Box | None, ...]:
+    """One box per character of an OCR page text: each word's box split evenly.
+
+    Spaces and line breaks between words get ``None``.
+    """
+    boxes: list[Box | None] = [None] * len(text)
+    for word in words:
+        count = word.end - word.start
+        step = (word.box.x1 - word.box.x0) / count
+        for k in range(count):
+            x0 = word.box.x0 + k * step
+            boxes[word.start + k] = Box(x0, word.box.y0, x0 + step, word.box.y1)
+    return tuple(boxes)
+
+
+def span_confidence(words: Sequence[Word], start: int, end: int) -> float | None:
+    """The lowest confidence of the OCR words overlapping ``text[start:end]``.
+
+    Returns:
+        0-100, or ``None`` when no OCR word overlaps the span (e.g. a text-layer page).
+    """
+    found = [w.confidence for w in words if w.start < end and start < w.end]
+    return min(found) if found else None
+
+
+def _tesseract(
+    image: Image.Image,
+    *,
+    dpi: float,
+    lang: str,
+    timeout: float,
+    running: set[subprocess.Popen[bytes]] | None = None,
+    lock: threading.Lock | None = None,
+) -> str:
+    command = tesseract_command()
+    if command is None:
+        raise OcrUnavailable("OCR is not available: install tesseract-ocr")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PPM")  # uncompressed: faster than PNG, tesseract reads it
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    args = [command, "stdin", "stdout", "-l", lang, "--dpi", str(round(dpi)), "--psm", "3", "tsv"]
+    try:
+        process = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+    except OSError as exc:
+        raise OcrUnavailable(
+            f"OCR is not available: cannot run tesseract ({exc.strerror})"
+        ) from None
+    if running is not None and lock is not None:
+        with lock:
+            running.add(process)
+    try:
+        out, err = process.communicate(buffer.getvalue(), timeout=max(timeout, 0.01))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise TimeoutError from None
+    finally:
+        if running is not None and lock is not None:
+            with lock:
+                running.discard(process)
+    if process.returncode != 0:
+        message = err.decode("utf-8", "replace")
+        if "Failed loading language" in message or "Could not initialize tesseract" in message:
+            raise OcrUnavailable(
+                f"OCR is not available: tesseract has no '{lang}' language data; "
+                f"install tesseract-ocr-{lang}"
+            )
+        if process.returncode < 0:
+            raise OcrError("OCR was stopped")
+        raise OcrError(f"tesseract failed (exit status {process.returncode})")
+    return out.decode("utf-8", "replace")
+
+
+def ocr_image(
+    image: Image.Image, *, dpi: float = DEFAULT_DPI, lang: str = "eng", timeout: float = 120.0
+) -> OcrResult:
+    """OCR one image (a rendered page) with tesseract.
+
+    Args:
+        image: The page image.
+        dpi: Its resolution (boxes are returned in points).
+        lang: Tesseract language(s), e.g. ``"eng"``.
+        timeout: Seconds before tesseract is stopped.
+
+    Raises:
+        OcrUnavailable: Tesseract or the language data is missing.
+        OcrTimeout: It took longer than ``timeout``.
+        OcrError: Tesseract failed.
+    """
+    with _SLOTS:
+        try:
+            tsv = _tesseract(image, dpi=dpi, lang=lang, timeout=timeout)
+        except TimeoutError:
+            raise OcrTimeout(0, 1, timeout) from None
+    return parse_tsv(tsv, dpi=dpi)
+
+
+def ocr_pages(
+    render: Callable[[int], Image.Image],
+    indices: Sequence[int],
+    *,
+    dpi: float = DEFAULT_DPI,
+    lang: str = "eng",
+    timeout: float = 600.0,
+    workers: int | None = None,
+) -> dict[int, OcrResult]:
+    """OCR many pages in parallel, within one wall-clock time limit.
+
+    Args:
+        render: Renders page ``index`` at ``dpi`` (holding whatever lock rendering needs).
+        indices: The pages to OCR.
+        dpi: Resolution ``render`` uses.
+        lang: Tesseract language(s).
+        timeout: Seconds for all the pages together; on expiry every running tesseract is
+            stopped and :class:`OcrTimeout` says how far it got.
+        workers: Threads feeding tesseract (default: the number of cores). At most one
+            tesseract per core runs in the whole process whatever this says.
+
+    Returns:
+        The result of each page, by index.
+
+    Raises:
+        OcrUnavailable: Tesseract or the language data is missing.
+        OcrTimeout: The time limit passed.
+        OcrError: Tesseract failed on a page.
+    """
+    if not indices:
+        return {}
+    deadline = time.monotonic() + timeout
+    cancelled = threading.Event()
+    running: set[subprocess.Popen[bytes]] = set()
+    running_lock = threading.Lock()
+
+    def one(index: int) -> OcrResult:
+        remaining = deadline - time.monotonic()
+        if cancelled.is_set() or remaining <= 0 or not _SLOTS.acquire(timeout=remaining):
+            raise TimeoutError
+        try:
+            if cancelled.is_set():
+                raise TimeoutError
+            image = render(index)
+            remaining = deadline - time.monotonic()
+            try:
+                tsv = _tesseract(
+                    image,
+                    dpi=dpi,
+                    lang=lang,
+                    timeout=min(remaining, _PAGE_TIMEOUT),
+                    running=running,
+                    lock=running_lock,
+                )
+            except TimeoutError:
+                if remaining > _PAGE_TIMEOUT:
+                    raise OcrError(
+                        f"OCR of page {index + 1} took longer than {_PAGE_TIMEOUT:g} s"
+                    ) from None
+                raise
+        finally:
+            _SLOTS.release()
+        return parse_tsv(tsv, dpi=dpi)
+
+    pool = ThreadPoolExecutor(
+        max_workers=max(1, min(workers or _cores(), len(indices))), thread_name_prefix="ocr"
+    )
+    futures: dict[Future[OcrResult], int] = {pool.submit(one, i): i for i in indices}
+    try:
+        done, pending = wait(futures, timeout=timeout, return_when=FIRST_EXCEPTION)
+        failed = [f for f in done if f.exception() is not None]
+        if pending or any(isinstance(f.exception(), TimeoutError) for f in failed):
+            finished = sum(1 for f in done if f.exception() is None)
+            raise OcrTimeout(finished, len(indices), timeout)
+        if failed:
+            raise failed[0].exception()  # type: ignore[misc]
+        return {futures[f]: f.result() for f in done}
+    finally:
+        cancelled.set()
+        with running_lock:
+            for process in running:
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class OcrCache:
+    """A small thread-safe LRU of page OCR results, keyed by file identity and page."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, OcrResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> OcrResult | None:
+        """The cached result, or ``None``."""
+        with self._lock:
+            result = self._items.get(key)
+            if result is not None:
+                self._items.move_to_end(key)
+            return result
+
+    def put(self, key: Hashable, result: OcrResult) -> None:
+        """Cache ``result`` under ``key``, evicting the least recently used."""
+        with self._lock:
+            self._items[key] = result
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+#: OCR results of this process, keyed by (file identity, page index, dpi, lang).
+CACHE = OcrCache()
