@@ -213,7 +213,7 @@ REGIONAL = {"pain", "radiculopathy", "imaging", "fracture", "spinal_neoplasm", "
             "spondylosis"}
 SYMPTOMS = {"pain", "radiculopathy", "myelopathy_sign", "neuro_symptom", "objective_weakness",
             "dermatomal_sensory_loss", "bladder_dysfunction", "bowel_dysfunction",
-            "saddle_anesthesia", "sexual_dysfunction", "headache", "symptoms"}
+            "saddle_anesthesia", "sexual_dysfunction", "headache", "symptoms", "cord_injury"}
 
 
 # Words that may stand between a negation and the study it denies: "no prior CT or MRI",

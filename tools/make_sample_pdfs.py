@@ -382,6 +382,181 @@ Electronically signed: T. Brandt, MD  10/08/2026
 """,
         ],
     },
+    "44_osteoblastoma_surveillance_pdf": {
+        "survivorship_visit_2026-11-05.pdf": [
+            """\
+CANCER SURVIVORSHIP CLINIC - SURVEILLANCE VISIT   Date of service: 11/05/2026
+Provider: A. Whitcombe, NP   Attending: S. Marchetti, MD (Orthopaedic Oncology)
+
+Diagnosis: Aggressive (Enneking stage 3) osteoblastoma of the L2 posterior elements.
+Treatment: intralesional curettage, high-speed burr, phenol adjuvant and posterior L1-L3
+instrumented fusion on 03/14/2024. Margins positive (intralesional resection).
+
+Interval history:
+24 yo F seen for tumour surveillance, 2 yrs 8 mo after surgery. Doing well: works full
+time as a pharmacist, runs 3x/week. Occasional low back stiffness after long drives,
+unchanged for over a year. No night pain, no new pain, no leg numbness or weakness.
+No new symptoms. Bowel and bladder normal. No analgesics.
+
+Exam:
+Healed midline incision. Non-tender spine. Strength 5/5 b/l LE, sensation intact,
+reflexes 2+ symmetric, gait normal.
+
+Imaging history:
+Limited CT of L1-L3 every 4 months since surgery, last 07/24/2026 - no recurrence so far.
+MRI is of little use here: the titanium rods and screws obscure the L2 bed with artifact.
+
+Assessment:
+Aggressive osteoblastoma L2, intralesional (positive-margin) resection, under surveillance.
+After intralesional curettage the L2 site carries a real risk of local recurrence
+(reported 10-20%, most within 3-5 years); an early recurrence is treated by re-resection.
+
+Plan:
+- Periodic limited CT of the L2 resection bed (76380) for local recurrence: due now.
+- Long-term surveillance: CT every 4 months through year 3, then every 6 months to year 5,
+  then yearly to year 10 (sarcoma tumour board plan, 04/2024).
+- No guideline sets the surveillance schedule for resected spinal osteoblastoma; the
+  interval follows the tumour board plan.
+- Without any change in her symptoms the scan is still needed: finding a recurrence early
+  would change management (re-excision before the posterior elements are destroyed).
+- Survivorship care plan updated. Vitamin D replete. RTC 4 months, after the CT.
+""",
+            """\
+RADIOLOGY REPORT
+Exam: CT LUMBAR SPINE WITHOUT CONTRAST, LIMITED (L1-L3)      Date: 07/24/2026
+Indication: Surveillance, aggressive osteoblastoma L2 s/p curettage 03/2024.
+Comparison: CT 03/20/2026.
+Technique: Axial helical CT L1-L3 with metal artifact reduction; sagittal and coronal
+reformats. DLP 312 mGy-cm.
+
+Findings:
+Postoperative changes of L2 laminectomy and curettage of the L2 pedicles and lamina,
+with posterior pedicle screw-rod fixation L1-L3. Hardware intact, no lucency.
+The curettage cavity is filled with bone graft that continues to incorporate.
+No new lytic or mineralized lesion. No soft-tissue mass. Canal and foramina patent.
+
+Impression:
+Stable postoperative appearance. No evidence of local recurrence.
+Continue surveillance per orthopaedic oncology.
+
+Electronically signed: V. Ostrowski, MD  07/24/2026 15:02
+""",
+        ],
+    },
+    "45_postop_schwannoma_pseudomeningocele_pdf": {
+        "neurosurgery_postop_2026-09-08.pdf": [
+            """\
+NEUROSURGERY POSTOPERATIVE VISIT   Date of service: 09/08/2026   POD 16
+Surgeon: K. Adeyemi, MD
+
+Procedure 08/23/2026: L2-L3 laminectomy and intradural resection of an L2-3 schwannoma
+(gross total per op note; capsule adherent to one cauda equina rootlet), watertight
+dural closure with fibrin sealant. Path: schwannoma, WHO grade 1.
+Preop MRI L-spine under GA 08/05/2026 (claustrophobia).
+
+Interval history:
+Pt did well until about POD 10. Since then, soft swelling under the lower end of the
+incision that keeps getting bigger, and headaches when upright that ease lying flat.
+Since 09/04 new numbness of the L shin and top of the foot, and he catches the L toes on
+the stairs. The preop L thigh pain is gone. No fever, no wound drainage.
+Bladder and bowels normal.
+
+Exam:
+Afebrile. Incision healed, no erythema, no drainage.
+Approx. 6 x 8 cm soft fluctuant subcutaneous collection deep to the incision, non-tender.
+L ankle dorsiflexion 4/5, EHL 4-/5 (both 5/5 at discharge 08/26). R leg 5/5.
+Decreased pinprick L dorsal foot and anterolateral shin (L5). Reflexes symmetric.
+
+Imaging: none since surgery.
+
+Assessment:
+1. Postoperative pseudomeningocele (fluctuant collection + orthostatic headache) after
+   intradural tumour resection; r/o CSF leak through the durotomy.
+2. New L L5 weakness and numbness after surgery - root compression by the collection vs
+   rootlet injury.
+3. L2-3 schwannoma s/p resection: postoperative baseline imaging of the resection bed due.
+
+Plan:
+- CT L-spine without and with intrathecal contrast (CT myelogram, 72133): leak site,
+  collection and root compression; it will also serve as the post-op baseline of the
+  tumour bed for surveillance.
+- He declines MRI (needed general anaesthesia for the preop MRI because of claustrophobia).
+- Flat bed rest 48 h, abdominal binder. Wound re-exploration and dural repair per CT.
+""",
+            """\
+DISCHARGE SUMMARY (excerpt)   Admitted 08/23/2026   Discharged 08/26/2026
+Attending: K. Adeyemi, MD
+
+Diagnosis: Intradural extramedullary tumour L2-L3, consistent with schwannoma.
+Operation 08/23/2026: L2-L3 laminectomy, microsurgical resection of the tumour.
+The dura was closed primarily with running 6-0 suture and fibrin sealant. Drain out POD 1.
+
+Hospital course: uneventful. Mobilized POD 1. Preop L thigh pain resolved.
+Neuro at discharge: strength 5/5 throughout, sensation intact, voiding normally.
+
+Follow-up: neurosurgery clinic in 2 weeks. Post-op baseline imaging of the tumour bed
+to be arranged at that visit; then surveillance per tumour board.
+""",
+        ],
+    },
+    "60_brachial_plexopathy_neuralgic_amyotrophy_pdf": {
+        "neuromuscular_and_emg_2026-10.pdf": [
+            """\
+NEUROMUSCULAR CONSULTATION   Date of service: 10/26/2026
+Provider: G. Haddad, MD   Referred by: Dr. P. Olsen (Orthopaedics) - "C5 radiculopathy?"
+
+HPI:
+55 yo M, carpenter. On 08/30/2026 he woke with severe R shoulder and lateral arm pain
+(10/10, burning), worst for ~2 weeks. As the pain eased the R arm became weak: he cannot
+lift it overhead, and his wife noticed the R shoulder blade sticking out.
+No trauma, no fall, no sports injury. No neck pain. Flu vaccine L arm 08/24/2026.
+No leg symptoms, bowel/bladder normal.
+
+PMH: HTN. No cancer history, no radiation. No diabetes.
+Meds: losartan 50 mg daily.
+
+Exam:
+R deltoid 2/5, supraspinatus and infraspinatus 3/5, biceps 4-/5, triceps 5/5,
+serratus anterior weak with medial scapular winging. Atrophy R deltoid and spinati.
+Decreased sensation over the lateral R shoulder (axillary patch).
+R biceps reflex 1+, L 2+. Neck ROM full, Spurling negative b/l. LE normal.
+
+Imaging:
+MRI C-spine 09/10/2026: mild R C5-6 foraminal narrowing; no cord or nerve-root compression;
+diagnostic study. The weakness has progressed since the MRI (deltoid 4/5 then, 2/5 now).
+Orthopaedics has requested CT C-spine w/o contrast for bony foraminal detail at C5-6.
+
+Assessment:
+Neuralgic amyotrophy (Parsonage-Turner syndrome): acute non-traumatic R brachial plexopathy
+(upper trunk) with long thoracic nerve involvement; EMG 10/19 confirms a plexus pattern
+with normal paraspinals. The mild C5-6 foraminal narrowing does not explain the deficits.
+
+Plan:
+- Spine imaging not needed from my standpoint; letter to Dr. Olsen.
+- PT for scapular stabilization and ROM. Gabapentin for residual pain.
+- Prognosis for recovery good over 1-3 years. Repeat EMG in 6 months.
+""",
+            """\
+ELECTRODIAGNOSTIC REPORT (NCS/EMG)   Date: 10/19/2026
+Physician: G. Haddad, MD   Limb: R upper extremity
+
+Nerve conduction:
+R median and ulnar motor and sensory studies normal.
+R lateral antebrachial cutaneous SNAP 4 uV (L 14 uV) - reduced.
+R axillary CMAP (deltoid) 1.2 mV (L 6.8 mV). R musculocutaneous CMAP mildly reduced.
+
+Needle EMG:
+Fibrillations and positive sharp waves with reduced recruitment: R deltoid, supraspinatus,
+infraspinatus, serratus anterior; biceps mildly affected. Triceps, FDI normal.
+Cervical paraspinals C5, C6, C7: normal, no spontaneous activity.
+
+Impression:
+Subacute R brachial plexopathy, predominantly upper trunk, with a long thoracic
+mononeuropathy - pattern typical of neuralgic amyotrophy.
+No electrodiagnostic evidence of cervical radiculopathy.
+""",
+        ],
+    },
 }
 
 
