@@ -103,5 +103,6 @@ def test_cited_evidence_covers_a_gold_quote_for_every_decided_criterion(case, re
 def test_cited_evidence_agrees_with_the_labeller_for_nine_in_ten_criteria(reviews):
     decided = sum(1 for c in CASES for n in c.evidence
                   if c.criteria.get(n) in ("met", "not_met"))
-    misses = {(c.name, n): q for c in CASES for n, q in _evidence_misses(c, reviews[c.name]).items()}
+    misses = {(c.name, n): q for c in CASES
+              for n, q in _evidence_misses(c, reviews[c.name]).items()}
     assert 1 - len(misses) / decided >= EVIDENCE_AGREEMENT, sorted(misses)
