@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from priorauth.extract.ocr import LOW_CONFIDENCE as LOW_OCR_CONFIDENCE
 from priorauth.models import CriterionResult, Review, Status
 
 SYMBOL = {Status.met: "✓", Status.not_met: "✗", Status.unknown: "?"}
@@ -16,9 +17,14 @@ HEADLINE = {
 }
 
 
+
+
 def _where(ev) -> str:
     page = f" p.{ev.page}" if ev.page is not None else ""
-    return f"{ev.document}{page} [{ev.start}:{ev.end}]"
+    flag = ""
+    if ev.ocr_confidence is not None and ev.ocr_confidence < LOW_OCR_CONFIDENCE:
+        flag = f"; scanned text, OCR confidence {ev.ocr_confidence:.0f}%: check the page"
+    return f"{ev.document}{page} [{ev.start}:{ev.end}]{flag}"
 
 
 def _depth(node_id: str) -> int:

@@ -137,3 +137,14 @@ def test_console_script_is_installed():
     exe = Path(sys.executable).with_name("priorauth")
     result = subprocess.run([exe, "schema"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and '"Review"' in result.stdout
+
+
+def test_low_confidence_ocr_evidence_is_flagged_for_the_reviewer():
+    from priorauth.models import Evidence
+    from priorauth.report import _where
+
+    low = Evidence(document="fax.pdf", page=2, start=0, end=10, text="PT x 8 wks",
+                   ocr_confidence=41.0)
+    high = low.model_copy(update={"ocr_confidence": 93.0})
+    assert "OCR confidence 41%: check the page" in _where(low)
+    assert "OCR" not in _where(high)
