@@ -9,6 +9,7 @@ default rules are off). ``extract_facts`` turns each matched span into a
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Sequence
@@ -238,13 +239,25 @@ def _denies_the_study(span, modifier) -> bool:
     return len(words) <= 4 and all(w in STUDY_GAP_WORDS for w in words)
 
 
+def _sentence(span):
+    """The sentence of a span, from a per-doc table (Span.sent rescans the doc each time)."""
+    doc = span.doc
+    table = doc.user_data.get("priorauth_sents")
+    if table is None:
+        sents = list(doc.sents)
+        table = (sents, [s.start for s in sents])
+        doc.user_data["priorauth_sents"] = table
+    sents, starts = table
+    return sents[bisect.bisect_right(starts, span.start) - 1]
+
+
 def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[str, ...], str]:
     """Assertion from the ConText modifiers in the span's own sentence, else its section.
 
     medspaCy scopes a modifier that has ``max_scope`` by a token window that may cross a
     sentence boundary; modifiers from another sentence are dropped here.
     """
-    sent = span.sent
+    sent = _sentence(span)
     mods = [m for m in span._.modifiers
             if sent.start <= m.modifier_span[0] < sent.end and m.rule.metadata
             and not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)
@@ -280,9 +293,10 @@ def _next_sentence_outcome(span, rule_by_id) -> str | None:
     """"Completed 8 weeks of PT. No improvement.": the outcome may be the next sentence,
     when that sentence names no treatment of its own."""
     doc = span.doc
-    if span.sent.end >= len(doc):
+    sent = _sentence(span)
+    if sent.end >= len(doc):
         return None
-    nxt = doc[span.sent.end].sent
+    nxt = _sentence(doc[sent.end:sent.end + 1])
     if len(nxt.text) > 160 or any(s.label_ == "conservative_therapy"
                                   for s in doc.spans.get(SPAN_GROUP, [])
                                   if nxt.start <= s.start < nxt.end):
@@ -308,7 +322,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         rule = rule_by_id[span.id_]
         if _suppressed(span, rule, spans, rule_by_id):
             continue
-        sent = span.sent
+        sent = _sentence(span)
         s_start, s_end = sent.start_char, sent.end_char
         sent_text = text[s_start:s_end]
         rel = (span.start_char - s_start, span.end_char - s_start)
@@ -348,6 +362,8 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
                 assertion, why = Assertion.negated, "negated: laboratory value within normal"
         elif kind in SYMPTOMS:
             value.update(_symptom_values(clause, crel, note_date, kind))
+        if any(key not in value for key in rule.require):
+            continue
         if kind == "imaging" and "region" not in value:
             region = V.find_imaging_region(sent_text, *rel)
             if region:

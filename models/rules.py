@@ -25,6 +25,7 @@ class TargetRuleSpec(BaseModel):
     also: tuple[str, ...] = ()
     suppressed_inside: tuple[str, ...] = ()
     assertion: Literal["negated"] | None = None
+    require: tuple[str, ...] = ()
 
     @field_validator("pattern")
     @classmethod

@@ -49,53 +49,24 @@ def flexible_spaces(pattern: str) -> str:
     return "".join(out)
 
 
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
-def _matches(pattern: re.Pattern[str], text: str, lead_b: bool):
-    """Non-empty matches of ``pattern``; with ``lead_b``, only those starting at a word
-    boundary (searching on from the next character after a rejected match)."""
-    pos, end = 0, len(text)
-    while pos <= end:
-        m = pattern.search(text, pos)
-        if m is None:
-            return
-        start = m.start()
-        if lead_b:
-            before = start > 0 and _is_word(text[start - 1])
-            after = start < end and _is_word(text[start])
-            if before == after:  # no word boundary here
-                pos = start + 1
-                continue
-        if m.end() > start:
-            yield m
-            pos = m.end()
-        else:
-            pos = start + 1
-
-
 class TargetFinder:
     """Adds one span per regex match of every target rule."""
 
     def __init__(self, *, span_group: str = SPAN_GROUP):
         self.span_group = span_group
-        self.rules = []
-        for rule in target_rules().rules:
-            pattern = flexible_spaces(rule.pattern)
-            # A leading \b halves the regex engine's speed; check the boundary in Python.
-            lead_b = pattern.startswith("\\b")
-            if lead_b:
-                pattern = pattern[2:]
-            self.rules.append((rule.id, rule.kind, re.compile(pattern, re.IGNORECASE), lead_b))
+        self.rules = [(rule.id, rule.kind,
+                       re.compile(flexible_spaces(rule.pattern), re.IGNORECASE))
+                      for rule in target_rules().rules]
 
     def __call__(self, doc: Doc) -> Doc:
         # wrapped lines: a rule's phrase may continue on the next line (same offsets)
         text = doc.text.replace("\n", " ").replace("\t", " ")
         spans: list[Span] = []
         seen: set[tuple[int, int, str]] = set()
-        for rule_id, kind, pattern, lead_b in self.rules:
-            for m in _matches(pattern, text, lead_b):
+        for rule_id, kind, pattern in self.rules:
+            for m in pattern.finditer(text):
+                if m.end() == m.start():
+                    continue
                 span = doc.char_span(m.start(), m.end(), label=kind,
                                      alignment_mode="expand")
                 if span is None or not len(span):
