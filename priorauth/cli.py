@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Further subcommands live in their own modules, each with add_parser(sub) and run(args).
 PLUGIN_MODULES: tuple[str, ...] = (
+    "priorauth.cli_evaluate",
+    "priorauth.cli_batch",
     "priorauth.cli_serve",
 )
 
