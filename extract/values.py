@@ -230,15 +230,17 @@ IMPROVED = re.compile(
 ONGOING = re.compile(r"\b(?:currently|ongoing|continues|continuing|still in|is in|presently|remains in)\b", re.I)
 
 
+def _first_label(text: str, table: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    """The label of the first pattern in ``table`` that occurs in ``text``."""
+    return next((label for label, pattern in table if pattern.search(text)), None)
+
+
+OUTCOMES = (("failed", FAILED), ("improved", IMPROVED), ("ongoing", ONGOING))
+
+
 def find_outcome(text: str) -> str | None:
     """failed / improved / ongoing, from the clause around a therapy mention."""
-    if FAILED.search(text):
-        return "failed"
-    if IMPROVED.search(text):
-        return "improved"
-    if ONGOING.search(text):
-        return "ongoing"
-    return None
+    return _first_label(text, OUTCOMES)
 
 
 REGION_WORDS = [
@@ -290,15 +292,12 @@ WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse(?!\s+(?:with|when|on|after|i
 CHRONIC = re.compile(r"\b(?:chronic|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)
 
 
+CHANGES = (("chronic", CHRONIC), ("worsening", WORSE), ("new", NEW))
+
+
 def find_change(text: str) -> str | None:
     """new / worsening / chronic as the clause describes a symptom."""
-    if CHRONIC.search(text):
-        return "chronic"
-    if WORSE.search(text):
-        return "worsening"
-    if NEW.search(text):
-        return "new"
-    return None
+    return _first_label(text, CHANGES)
 
 
 IMAGING_INDETERMINATE = re.compile(r"\b(?:non-?diagnostic|indeterminate|inconclusive|limited by (?:motion|artifact)|(?:severely |markedly )?(?:motion[- ]degraded|degraded by motion)|motion artifact|non-?interpretable|uninterpretable|suboptimal|limited study|could not be interpreted)\b", re.I)

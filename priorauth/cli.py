@@ -26,6 +26,29 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Write to ``path``, or to stdout when no path is given (unwritable path: UsageError)."""
+    if not path:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -120,14 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             plugin = next(m for m in _plugins() if m.COMMAND == args.command)
             return plugin.run(args)
-        if getattr(args, "output", None):
-            try:
-                with open(args.output, "w", encoding="utf-8") as fh:
-                    fh.write(out)
-            except OSError as exc:
-                raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-        else:
-            sys.stdout.write(out)
+        write_output(out, getattr(args, "output", None))
         return 0
     except (UsageError, ChartReadError) as exc:
         print(f"priorauth: error: {exc}", file=sys.stderr)

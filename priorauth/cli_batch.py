@@ -15,18 +15,11 @@ import argparse
 import os
 import sys
 
+from priorauth.cli import positive_int
+
 COMMAND = "batch"
 SOME_FAILED = 1
 
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of workers")
-    return value
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -40,7 +33,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("input_dir", metavar="INPUT_DIR")
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="JSON Lines output, appended to (e.g. results.jsonl)")
-    parser.add_argument("--workers", type=_positive, default=None, metavar="N",
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help=f"worker processes (default: the number of cores, "
                         f"{os.cpu_count()})")
     parser.add_argument("--scheduler", metavar="ADDRESS",

@@ -7,7 +7,8 @@ naming the folder or file when a gold folder or chart cannot be read.
 from __future__ import annotations
 
 import argparse
-import sys
+
+from priorauth.cli import write_output
 
 COMMAND = "evaluate"
 
@@ -43,12 +44,5 @@ def run(args: argparse.Namespace) -> int:
     except GoldFormatError as exc:
         raise UsageError(str(exc)) from None
     out = report.to_json() if args.format == "json" else render_text(report)
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(out)
+    write_output(out, args.output)
     return 0

@@ -10,6 +10,8 @@ import argparse
 import logging
 import sys
 
+from priorauth.cli import positive_int
+
 COMMAND = "serve"
 
 
@@ -23,15 +25,6 @@ def _port(text: str) -> int:
     return port
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
-
 
 def add_parser(sub) -> argparse.ArgumentParser:
     """Add the ``serve`` subcommand to the CLI's subparsers."""
@@ -44,9 +37,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", required=True, metavar="DIR",
                        help="folder for the database of reviews and decisions and for the "
                             "uploaded charts (created if missing; holds patient data)")
-    serve.add_argument("--max-file-mb", type=_positive, default=20, metavar="MB",
+    serve.add_argument("--max-file-mb", type=positive_int, default=20, metavar="MB",
                        help="largest uploaded file (default 20 MB)")
-    serve.add_argument("--max-pages", type=_positive, default=300, metavar="N",
+    serve.add_argument("--max-pages", type=positive_int, default=300, metavar="N",
                        help="most pages in one uploaded PDF (default 300)")
     return serve
 
