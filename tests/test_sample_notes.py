@@ -106,3 +106,13 @@ def test_cited_evidence_agrees_with_the_labeller_for_nine_in_ten_criteria(review
     misses = {(c.name, n): q for c in CASES
               for n, q in _evidence_misses(c, reviews[c.name]).items()}
     assert 1 - len(misses) / decided >= EVIDENCE_AGREEMENT, sorted(misses)
+
+
+def test_every_leaf_is_decided_met_somewhere_and_not_met_or_unknown_elsewhere(reviews):
+    from priorauth.scoring.tree import load_policy
+
+    leaves = [n.id for n in load_policy().walk() if n.rule is not None]
+    statuses = {leaf: {r.criterion(leaf).status.value for r in reviews.values()}
+                for leaf in leaves}
+    assert [leaf for leaf, seen in statuses.items() if "met" not in seen] == []
+    assert [leaf for leaf, seen in statuses.items() if seen == {"met"}] == []
