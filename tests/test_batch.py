@@ -230,7 +230,7 @@ def test_cli_batch_reviews_the_good_charts_and_exits_1_listing_the_failed(layout
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["batch", "/nonexistent/in", "--out", "x.jsonl"], "/nonexistent/in: not a folder"),
-    (["batch", ".", "--out", "x.jsonl", "--workers", "0"], "'0' is not a positive number"),
+    (["batch", ".", "--out", "x.jsonl", "--workers", "0"], "'0' is not a positive whole number"),
     (["batch", ".", "--out", "x.jsonl", "--workers", "2", "--scheduler", "tcp://h:1"],
      "--workers and --scheduler exclude each other"),
     (["batch", "."], "--out"),
