@@ -10,8 +10,11 @@ default rules are off). ``extract_facts`` turns each matched span into a
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import re
+import sys
+import types
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
@@ -32,6 +35,26 @@ CATEGORY_ASSERTION = (("FAMILY", Assertion.family), ("NEGATED_EXISTENCE", Assert
                       ("HISTORICAL", Assertion.historical))
 
 
+@contextlib.contextmanager
+def _medspacy_without_quickumls():
+    """Import medspaCy without QuickUMLS, which it imports only to register a component we do
+    not use, and which pulls in nltk and scipy: about a second per process. The stand-in
+    modules are removed again afterwards, so a later ``import quickumls`` gets the real one."""
+    if "quickumls" in sys.modules or "medspacy" in sys.modules:
+        yield
+        return
+    stub = types.ModuleType("quickumls")
+    stub.spacy_component = types.ModuleType("quickumls.spacy_component")
+    sys.modules["quickumls"] = stub
+    sys.modules["quickumls.spacy_component"] = stub.spacy_component
+    try:
+        yield
+    finally:
+        for name in ("quickumls", "quickumls.spacy_component"):
+            if sys.modules.get(name) in (stub, stub.spacy_component):
+                del sys.modules[name]
+
+
 @cache
 def build_nlp():
     """The extraction pipeline, built once per process."""
@@ -42,7 +65,8 @@ def build_nlp():
     logger.disable("PyRuSH")
     # ConText's token Matcher is empty (our cues are phrases): spaCy's W036 would fire per doc.
     warnings.filterwarnings("ignore", message=r".*\[W036\] The component 'matcher'")
-    import medspacy  # noqa: F401  (registers the medspaCy factories)
+    with _medspacy_without_quickumls():
+        import medspacy  # noqa: F401  (registers the medspaCy factories)
     import spacy
     from medspacy.context import ConTextRule
     from medspacy.custom_tokenizer import create_medspacy_tokenizer

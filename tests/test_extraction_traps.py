@@ -212,3 +212,12 @@ def test_imaging_result_on_the_lines_after_a_report_heading_is_read():
     text = ("C-spine radiographs with flexion/extension 08/06/2026 (report reviewed):\n"
             "ADI 3 mm in neutral, 7 mm in flexion - abnormal, c/w atlantoaxial subluxation.\n")
     assert only(read(text), "imaging")[0].value["result"] == "abnormal"
+
+
+def test_building_the_pipeline_leaves_the_real_quickumls_importable():
+    import importlib
+    import sys
+
+    build_nlp()
+    assert "quickumls" not in sys.modules or hasattr(sys.modules["quickumls"], "__file__")
+    assert importlib.import_module("quickumls").__file__
