@@ -67,6 +67,11 @@ def _kinds_text(kinds: Iterable[str]) -> str:
     return ", ".join(kinds)
 
 
+def _count(facts: list[Fact], what: str) -> str:
+    more = f" ({len(facts)} mentions, first {CITE} cited)" if len(facts) > CITE else ""
+    return f"{facts[0].kind} {what}{more}"
+
+
 @predicate("fact")
 def fact_present(ctx: ScoringContext, *, kinds: list[str], where: dict | None = None,
                  exclude: dict | None = None, possible: bool = False,
@@ -78,10 +83,10 @@ def fact_present(ctx: ScoringContext, *, kinds: list[str], where: dict | None = 
     positive = [f for f in positive if _matches(f, None, exclude)]
     excluded = [f for f in facts if f.assertion in counts and not _matches(f, None, exclude)]
     if positive:
-        return LeafResult(MET, tuple(positive), f"{positive[0].kind} documented")
+        return LeafResult(MET, tuple(positive[:CITE]), _count(positive, "documented"))
     if negative or excluded:
         found = negative + excluded
-        return LeafResult(NOT_MET, tuple(found), f"{found[0].kind} denied or ruled out")
+        return LeafResult(NOT_MET, tuple(found[:CITE]), _count(found, "denied or ruled out"))
     return LeafResult(UNKNOWN, (), f"no mention of {_kinds_text(kinds)}")
 
 

@@ -116,11 +116,11 @@ def evidence_of(result: NodeResult) -> tuple[Evidence, ...]:
     seen: set[tuple] = set()
     out: list[Evidence] = []
     for fact in sorted(facts, key=Fact.sort_key):
-        ev = fact.evidence.model_copy(update={"fact": fact.kind})
-        key = (ev.document, ev.page, ev.start, ev.end, ev.fact)
+        ev = fact.evidence
+        key = (ev.document, ev.page, ev.start, ev.end, fact.kind)
         if key not in seen:
             seen.add(key)
-            out.append(ev)
+            out.append(ev.model_copy(update={"fact": fact.kind}))
     return tuple(out)
 
 
