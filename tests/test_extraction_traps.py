@@ -221,3 +221,32 @@ def test_building_the_pipeline_leaves_the_real_quickumls_importable():
     build_nlp()
     assert "quickumls" not in sys.modules or hasattr(sys.modules["quickumls"], "__file__")
     assert importlib.import_module("quickumls").__file__
+
+
+def test_the_prefix_prefilter_never_changes_what_the_target_rules_find():
+    from pathlib import Path
+
+    from priorauth.extract.components.targets import TargetFinder
+
+    nlp = build_nlp()
+    fast, slow = TargetFinder(prefilter=True), TargetFinder(prefilter=False)
+    notes = sorted(Path(__file__).resolve().parents[1].glob("sample_notes/*/*.txt"))
+    assert notes
+    for note in notes:
+        text = note.read_text("utf-8")
+        doc_a, doc_b = fast(nlp.make_doc(text)), slow(nlp.make_doc(text))
+        a = [(s.start, s.end, s.id_) for s in doc_a.spans["priorauth_facts"]]
+        b = [(s.start, s.end, s.id_) for s in doc_b.spans["priorauth_facts"]]
+        assert a == b, note.name
+
+
+@pytest.mark.parametrize(("pattern", "prefixes"), [
+    (r"\b(?:osteoporo(?:sis|tic)|osteopenia)\b", ("osteop",)),  # the parser merges prefixes
+    (r"\b(?:cauda equina|(?-i:CES))\b", ("cauda equina", "ces")),
+    (r"\b(?:PT|physical therapy)\b", None),  # "pt" is too short to look for
+    (r"\bsyrinx\b", ("syrinx",)),
+])
+def test_required_prefixes_are_read_from_the_regex(pattern, prefixes):
+    from priorauth.extract.components.targets import required_prefixes
+
+    assert required_prefixes(pattern) == prefixes

@@ -9,6 +9,8 @@ run of spaces, so phrases wrapped across lines or padded by PDF extraction still
 """
 
 import re
+from re import _constants as sre_constants
+from re import _parser as sre_parser
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -49,21 +51,71 @@ def flexible_spaces(pattern: str) -> str:
     return "".join(out)
 
 
+def required_prefixes(pattern: str) -> tuple[str, ...] | None:
+    """Strings (lower case) one of which every match of ``pattern`` must start with, read from
+    the parsed regex: the leading literal run (3+ characters) of each top-level alternative.
+    None when some alternative has no such run: the rule then always runs. A page that
+    contains none of a rule's prefixes cannot match it, so its regex is not run there."""
+    try:
+        items = list(sre_parser.parse(pattern, re.IGNORECASE))
+    except (re.error, ValueError):
+        return None
+    found = _lead(items)
+    return tuple(found) if found else None
+
+
+def _lead(items: list) -> list[str] | None:
+    c = sre_constants
+    i = 0
+    while i < len(items) and items[i][0] in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        i += 1  # \b and look-arounds consume nothing
+    if i >= len(items):
+        return None
+    op, av = items[i]
+    if op is c.SUBPATTERN:
+        return _lead(list(av[3]) + items[i + 1:])
+    if op is c.BRANCH:
+        out: list[str] = []
+        for branch in av[1]:
+            lead = _lead(list(branch) + items[i + 1:])
+            if lead is None:
+                return None
+            out.extend(lead)
+        return out
+    if op is c.LITERAL:
+        run = ""
+        while i < len(items) and items[i][0] is c.LITERAL:
+            run += chr(items[i][1])
+            i += 1
+        return [run.lower()] if len(run) >= 3 else None
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+        return _lead(list(av[2]))
+    return None
+
+
 class TargetFinder:
     """Adds one span per regex match of every target rule."""
 
-    def __init__(self, *, span_group: str = SPAN_GROUP):
+    def __init__(self, *, span_group: str = SPAN_GROUP, prefilter: bool = True):
         self.span_group = span_group
-        self.rules = [(rule.id, rule.kind,
-                       re.compile(flexible_spaces(rule.pattern), re.IGNORECASE))
-                      for rule in target_rules().rules]
+        self.prefilter = prefilter
+        self.rules = []
+        for rule in target_rules().rules:
+            pattern = flexible_spaces(rule.pattern)
+            self.rules.append((rule.id, rule.kind, re.compile(pattern, re.IGNORECASE),
+                               required_prefixes(pattern)))
 
     def __call__(self, doc: Doc) -> Doc:
         # wrapped lines: a rule's phrase may continue on the next line (same offsets)
         text = doc.text.replace("\n", " ").replace("\t", " ")
+        lowered = text.lower() if self.prefilter else None
+        if lowered is not None and len(lowered) != len(text):
+            lowered = None  # a few characters change length when lowered: check none
         spans: list[Span] = []
         seen: set[tuple[int, int, str]] = set()
-        for rule_id, kind, pattern in self.rules:
+        for rule_id, kind, pattern, prefixes in self.rules:
+            if lowered is not None and prefixes and not any(p in lowered for p in prefixes):
+                continue
             for m in pattern.finditer(text):
                 if m.end() == m.start():
                     continue
@@ -83,6 +135,7 @@ class TargetFinder:
 
 
 @Language.factory("priorauth_targets", assigns=["doc.spans"])
-def make_targets(nlp: Language, name: str, span_group: str = SPAN_GROUP) -> TargetFinder:
+def make_targets(nlp: Language, name: str, span_group: str = SPAN_GROUP,
+                 prefilter: bool = True) -> TargetFinder:
     """Factory for :class:`TargetFinder` (rules from the packaged ``targets.json``)."""
-    return TargetFinder(span_group=span_group)
+    return TargetFinder(span_group=span_group, prefilter=prefilter)
