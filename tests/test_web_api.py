@@ -511,3 +511,16 @@ def test_serve_subcommand_defaults_to_loopback(capsys):
     assert (args.host, args.port, args.data_dir) == ("127.0.0.1", 8000, "d")
     assert main(["serve", "--data-dir", "d", "--port", "99999"]) == 2
     assert "'99999' is not a TCP port" in capsys.readouterr().err
+
+
+def test_a_low_confidence_ocr_quote_is_flagged_on_the_page():
+    from priorauth.models import Evidence
+    from priorauth.web.app import _template_env
+
+    template = _template_env().from_string(
+        '{% from "_quote.html" import quote with context %}{{ quote(ev) }}')
+    low = Evidence(document="fax.pdf", page=2, start=0, end=5, text="PT x8", ocr_confidence=41.2)
+    high = low.model_copy(update={"ocr_confidence": 95.0})
+    assert "OCR confidence 41%: check the page" in template.render(ev=low, positions={},
+                                                                   kinds={})
+    assert "OCR confidence" not in template.render(ev=high, positions={}, kinds={})

@@ -36,7 +36,7 @@ from starlette.formparsers import MultiPartException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from priorauth.models import CriterionResult, Review, ReviewRequest, Status
-from priorauth.report import HEADLINE, SYMBOL, render_html
+from priorauth.report import HEADLINE, LOW_OCR_CONFIDENCE, SYMBOL, render_html
 from priorauth.web import highlight
 from priorauth.web.jobs import STAGES, ReviewRunner
 from priorauth.web.store import Decision, DocumentRow, Store
@@ -174,6 +174,7 @@ def _tree(review: Review) -> dict[str, list[TreeNode]]:
 def _template_env() -> Environment:
     env = Environment(loader=PackageLoader("priorauth.web", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
+    env.globals.update(LOW_OCR_CONFIDENCE=LOW_OCR_CONFIDENCE)
     env.globals.update(SYMBOL={s.value: sym for s, sym in SYMBOL.items()}, HEADLINE=HEADLINE,
                        STAGES=STAGES)
     return env
