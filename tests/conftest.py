@@ -9,13 +9,18 @@ import pytest
 from reportlab.pdfgen import canvas
 
 
+def _draw_lines(pdf, lines: Sequence[str]) -> None:
+    """One text line every 14 points from the top, as every test PDF lays them out."""
+    for row, line in enumerate(lines):
+        pdf.drawString(72, 750 - 14 * row, line)
+
+
 def _write_pdf(path: Path, pages: Sequence[Sequence[str]], **canvas_options: object) -> Path:
     pdf = canvas.Canvas(str(path), **canvas_options)
     for lines in pages:
         if not lines:  # a page with no text layer, like a scan: draw a shape only
             pdf.rect(100, 100, 200, 300, fill=1)
-        for row, line in enumerate(lines):
-            pdf.drawString(72, 750 - 14 * row, line)
+        _draw_lines(pdf, lines)
         pdf.showPage()
     pdf.save()
     return path
@@ -72,8 +77,7 @@ def _write_scanned_pdf(
             image = _scan_image(lines, dpi=dpi, bilevel=bilevel)
             pdf.drawImage(ImageReader(image.convert("L")), 0, 0, *A4)
         else:
-            for row, line in enumerate(lines):
-                pdf.drawString(72, 750 - 14 * row, line)
+            _draw_lines(pdf, lines)
         pdf.showPage()
     pdf.save()
     return path
