@@ -250,3 +250,13 @@ def test_required_prefixes_are_read_from_the_regex(pattern, prefixes):
     from priorauth.extract.components.targets import required_prefixes
 
     assert required_prefixes(pattern) == prefixes
+
+
+def test_a_patient_who_declined_therapy_is_not_a_decline_in_symptoms():
+    facts = read("PT was recommended but patient declined.")
+    assert [f for f in facts if f.kind == "symptoms"] == []
+    assert only(facts, "conservative_therapy")[0].assertion.value == "hypothetical"
+
+
+def test_a_positive_straight_leg_raise_is_a_radicular_sign():
+    assert only(read("Positive straight leg raise on the left."), "radiculopathy")
