@@ -129,6 +129,9 @@ def _mri_region_ok(ctx: ScoringContext, fact: Fact) -> bool:
     return ctx.region_fits(fact)
 
 
+DEVICE_REASONS = ("pacemaker", "implant", "cochlear_implant")
+
+
 def _is_study(fact: Fact) -> bool:
     """An imaging mention that reports a study: it has a date or a result."""
     return fact.value.get("date") is not None or fact.value.get("result") is not None
@@ -138,6 +141,11 @@ def _is_study(fact: Fact) -> bool:
 def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     """MRI contraindicated / aborted (or indeterminate) vs MRI-conditional or diagnostic MRI."""
     contra = [f for f in ctx.of("mri_contraindicated") if f.assertion in DONE]
+    conditional = [f for f in ctx.of("mri_conditional_device") if f.assertion in DONE]
+    if conditional:
+        # "Pacemaker: Medtronic Azure, MRI conditional": a device named without saying it is
+        # unsafe does not outweigh a statement that the device is MRI-conditional
+        contra = [f for f in contra if f.value.get("reason") not in DEVICE_REASONS]
     # an MRI attempted (or ordered) that could not be done: MRI cannot be performed
     contra += [f for f in ctx.of("imaging") if f.assertion in (*DONE, A.hypothetical)
                and f.value.get("modality") == "mri" and f.value.get("result") == "aborted"]
@@ -149,7 +157,7 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
         contra.sort(key=Fact.sort_key)
         reason = contra[0].value.get("reason") or contra[0].value.get("result") or "documented"
         return LeafResult(MET, tuple(contra), f"MRI not possible: {reason}")
-    against = [f for f in ctx.of("mri_conditional_device") if f.assertion in DONE]
+    against = list(conditional)
     against += [f for f in ctx.of("mri_contraindicated") if f.assertion == A.negated]
     diagnostic = [f for f in ctx.of("imaging") if f.assertion in DONE
                   and f.value.get("modality") == "mri" and _is_study(f)

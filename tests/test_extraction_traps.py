@@ -260,3 +260,18 @@ def test_a_patient_who_declined_therapy_is_not_a_decline_in_symptoms():
 
 def test_a_positive_straight_leg_raise_is_a_radicular_sign():
     assert only(read("Positive straight leg raise on the left."), "radiculopathy")
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("Pacemaker: Medtronic Azure, MRI conditional.", "not_met"),
+    ("MRI-conditional pacemaker. Also bilateral cochlear implants, not MRI compatible.", "met"),
+    ("Has an ICD; cardiology states it is not MRI safe.", "met"),
+    ("MRI unobtainable due to severe claustrophobia even with sedation.", "met"),
+    ("Unable to lie flat for MRI because of severe kyphosis.", "met"),
+])
+def test_mri_feasibility_as_reviewers_read_it(text, status):
+    from priorauth.models import ReviewRequest
+    from priorauth.scoring import score
+
+    review = score(ReviewRequest(cpt=("72131",), request_date=NOTE_DATE), read(text))
+    assert review.criterion("ind.1.1").status.value == status
