@@ -337,7 +337,7 @@ def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
 
 
 def _page_facts(doc, text: str, document: str, page_number: int | None,
-                note_marks: list[tuple[int, date]], fallback_date: date | None,
+                note_marks: list[tuple[int, date | None]],
                 rule_by_id: dict) -> list[Fact]:
     sections = find_sections(text)
     spans = list(doc.spans.get(SPAN_GROUP, []))
@@ -354,7 +354,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         clause = sent_text[c_start:c_end]
         crel = (rel[0] - c_start, rel[1] - c_start)
         mark = _last_before(note_marks, span.start_char)
-        note_date = mark[1] if mark else fallback_date
+        note_date = mark[1] if mark else None
         section = _last_before(sections, span.start_char)
         assertion, modifiers, why = _assertion(span, section[2] if section else None)
         if rule.assertion is not None and assertion in (Assertion.present,
@@ -410,14 +410,13 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         facts.append(Fact(kind="age", value={"years": int(age.group(1))},
                           evidence=Evidence(document=document, page=page_number, start=s,
                                             end=e, text=text[s:e]),
-                          rule_id="age_01", note_date=_note_date_at(note_marks, s,
-                                                                   fallback_date)))
+                          rule_id="age_01", note_date=_note_date_at(note_marks, s)))
     return facts
 
 
-def _note_date_at(marks: list[tuple[int, date]], offset: int, fallback: date | None):
+def _note_date_at(marks: list[tuple[int, date | None]], offset: int) -> date | None:
     mark = _last_before(marks, offset)
-    return mark[1] if mark else fallback
+    return mark[1] if mark else None
 
 
 SEGMENT_CHARS = 6000  # ConText compares every target with every modifier of a doc
@@ -456,8 +455,7 @@ def _extract_page(name: str, page: Page, marks: list) -> list[Fact]:
         before = [d for o, d in marks if o < base]
         local = ([(0, before[-1])] if before else []) + [
             (o - base, d) for o, d in marks if base <= o < base + len(segment)]
-        facts = _page_facts(nlp(segment), segment, name, page.number, local, None,
-                            rule_by_id)
+        facts = _page_facts(nlp(segment), segment, name, page.number, local, rule_by_id)
         found.extend(_shift(f, base) for f in facts) if base else found.extend(facts)
     if page.ocr:
         found = [f.model_copy(update={"evidence": f.evidence.model_copy(update={
