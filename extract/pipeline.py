@@ -353,8 +353,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         c_start, c_end = _clause(sent_text, *rel)
         clause = sent_text[c_start:c_end]
         crel = (rel[0] - c_start, rel[1] - c_start)
-        mark = _last_before(note_marks, span.start_char)
-        note_date = mark[1] if mark else None
+        note_date = _note_date_at(note_marks, span.start_char)
         section = _last_before(sections, span.start_char)
         assertion, modifiers, why = _assertion(span, section[2] if section else None)
         if rule.assertion is not None and assertion in (Assertion.present,
@@ -404,10 +403,10 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
                               rule_id=rule.id, modifiers=modifiers,
                               section=section[1] if section else None, note_date=note_date,
                               explanation=why))
-    age = V.AGE.search(text)
-    if age and 0 <= int(age.group(1)) <= 120:
-        s, e = age.span()
-        facts.append(Fact(kind="age", value={"years": int(age.group(1))},
+    age = V.find_age(text)
+    if age is not None:
+        s, e = age.start, age.end
+        facts.append(Fact(kind="age", value={"years": age.value},
                           evidence=Evidence(document=document, page=page_number, start=s,
                                             end=e, text=text[s:e]),
                           rule_id="age_01", note_date=_note_date_at(note_marks, s)))
@@ -446,10 +445,15 @@ def _shift(fact: Fact, base: int) -> Fact:
         update={"start": ev.start + base, "end": ev.end + base})})
 
 
+@cache
+def _rules_by_id() -> dict:
+    return {r.id: r for r in target_rules().rules}
+
+
 def _extract_page(name: str, page: Page, marks: list) -> list[Fact]:
     """Facts of one page (run in a worker for long charts)."""
     nlp = build_nlp()
-    rule_by_id = {r.id: r for r in target_rules().rules}
+    rule_by_id = _rules_by_id()
     found: list[Fact] = []
     for base, segment in _segments(page.text):
         before = [d for o, d in marks if o < base]

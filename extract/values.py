@@ -334,11 +334,11 @@ def find_imaging_result(text: str) -> str | None:
 AGE = re.compile(r"\b(\d{1,3})[- ]?(?:y/?o|yo|yr old|year[- ]old|years? old|-year-old)\b", re.I)
 
 
-def find_age(text: str) -> int | None:
-    """Age stated as "57 yo", "57-year-old"."""
+def find_age(text: str) -> Found | None:
+    """The first age stated as "57 yo", "57-year-old" (value: years), with its span."""
     m = AGE.search(text)
     if m and 0 <= int(m.group(1)) <= 120:
-        return int(m.group(1))
+        return Found(int(m.group(1)), m.start(), m.end())
     return None
 
 

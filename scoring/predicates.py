@@ -125,10 +125,6 @@ def _age_facts(ctx: ScoringContext) -> tuple[Fact, ...]:
     return tuple(f for f in ctx.of("age") if f.assertion == A.present)[:CITE]
 
 
-def _mri_region_ok(ctx: ScoringContext, fact: Fact) -> bool:
-    return ctx.region_fits(fact)
-
-
 DEVICE_REASONS = ("pacemaker", "implant", "cochlear_implant")
 
 
