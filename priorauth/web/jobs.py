@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
-from priorauth.extract.ingest import ChartReadError, read_chart
-from priorauth.models import DocumentInfo, Review, ReviewRequest
+from priorauth.extract.ingest import ChartReadError
+from priorauth.models import Review, ReviewRequest
 from priorauth.web.store import Store
 
 __all__ = ["STAGES", "ReviewRunner", "run_review"]
@@ -41,17 +40,10 @@ def run_review(paths: Sequence[Path], names: Sequence[str], request: ReviewReque
     Raises:
         ChartReadError: A file cannot be read (the message names the stored file).
     """
-    from priorauth.extract.pipeline import extract_facts
-    from priorauth.scoring import score
+    from priorauth.review import review_chart
 
-    on_stage("reading")
-    documents = read_chart(list(paths), max_pages=max_pages, max_bytes=max_bytes)
-    documents = tuple(replace(d, name=n) for d, n in zip(documents, names, strict=True))
-    on_stage("extracting")
-    facts = extract_facts(documents, request_date=request.request_date)
-    info = tuple(DocumentInfo(name=d.name, kind=d.kind, pages=len(d.pages)) for d in documents)
-    on_stage("scoring")
-    return score(request, facts, documents=info)
+    return review_chart(paths, request, names=names, on_stage=on_stage, max_pages=max_pages,
+                        max_bytes=max_bytes)
 
 
 class ReviewRunner:
