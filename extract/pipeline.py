@@ -23,8 +23,10 @@ from typing import Any
 from priorauth.extract import values as V
 from priorauth.extract.encounters import page_note_marks
 from priorauth.extract.ingest import Document, Page
+from priorauth.extract.resolve import resolve
 from priorauth.extract.rules_io import context_rules, section_rules, target_rules
 from priorauth.models import Assertion, Evidence, Fact
+from priorauth.models.kinds import fact_kinds
 
 SPAN_GROUP = "priorauth_facts"
 MAX_EVIDENCE = 240
@@ -126,6 +128,9 @@ def _clause(sent_text: str, rel_start: int, rel_end: int) -> tuple[int, int]:
     for m in re.finditer(r";|\bbut\b|\bhowever\b|\balthough\b", sent_text, re.I):
         cuts.append(m.start())
     cuts.append(len(sent_text))
+    # a mention may run past its sentence (a checkbox field split mid-match): clamp to it
+    rel_start = min(max(rel_start, 0), len(sent_text))
+    rel_end = min(max(rel_end, rel_start), len(sent_text))
     start = max(c for c in cuts if c <= rel_start)
     end = min(c for c in cuts if c >= rel_end)
     return start, end
@@ -158,6 +163,9 @@ LOWER_LIMB = re.compile(r"\b(?:leg|legs|lower extremit\w*|ankle|knee|hip|foot|fe
 NEUROPATHY = re.compile(r"\b(?:neuropath\w*|stocking[- ]glove|carpal tunnel)\b", re.I)
 
 
+VISITS = re.compile(r"\b(?:visits?|sessions?|treatments?|appointments?|attended)\b", re.I)
+
+
 def _therapy_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     durations = V.find_durations(clause, ref)
@@ -171,9 +179,16 @@ def _therapy_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict
         if d.end is not None:
             out["end"] = d.end.isoformat()
     if "end" not in out and "start" not in out:
-        when = V.nearest(V.find_dates(clause, ref), *rel, limit=60)
-        if when is not None:
-            out["date"] = when.value.isoformat()  # type: ignore[union-attr]
+        dates = V.find_dates(clause, ref)
+        log = sorted(f.value for f in dates)  # type: ignore[type-var]
+        if hit is None and (len(log) >= 3 or (len(log) == 2 and VISITS.search(clause))):
+            # a visit log, "PT visits: 8/20, 8/27, 9/3, 9/17": first to last visit
+            out.update(days=(log[-1] - log[0]).days, start=log[0].isoformat(),  # type: ignore[attr-defined]
+                       end=log[-1].isoformat())  # type: ignore[attr-defined]
+        else:
+            when = V.nearest(dates, *rel, limit=60)
+            if when is not None:
+                out["date"] = when.value.isoformat()  # type: ignore[union-attr]
     outcome = V.find_outcome(clause)
     if outcome:
         out["outcome"] = outcome
@@ -329,6 +344,38 @@ def _next_sentence_outcome(span, rule_by_id) -> str | None:
     return outcome if outcome in ("failed", "improved") else None
 
 
+CREDENTIAL_AFTER = re.compile(r"[ \t]*(?:,[ \t]*(?:DPT|MPT|MSPT|OCS|SCS|CSCS|ATC|PhD|MS|"
+                              r"FAAOMPT|COMT|CMPT|Cert\.? MDT)\b|[ \t]*$)", re.I)
+CREDENTIAL_BEFORE = re.compile(r"[A-Z][a-z]+\.?,[ \t]*$")
+
+
+def _therapy_credit(text: str, start: int, end: int) -> bool:
+    """A therapy word that names a provider, not a treatment: a credential after a name
+    ("Jane Roe, PT, DPT") or an all-capitals letterhead line ("ACTIVE MOTION PHYSICAL
+    THERAPY")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    before, after = text[line_start:start], text[end:line_end]
+    if CREDENTIAL_BEFORE.search(before) and CREDENTIAL_AFTER.match(after):
+        return True
+    line = text[line_start:line_end]
+    return (line.upper() == line and not any(c.isdigit() for c in line)
+            and len(line.split()) <= 8 and ":" not in line)
+
+
+DOCUMENT_THERAPY = (("physical_therapy", re.compile(r"\b(?:physical therap\w*|physiotherap\w*|"
+                                                     r"(?-i:PT|DPT))\b", re.I)),
+                    ("chiropractic", re.compile(r"\bchiropract\w*|(?-i:D\.?C\.)", re.I)))
+
+
+def _document_therapy(text: str) -> str | None:
+    """The therapy a page is about, by the most frequent name on it; None if none."""
+    counts = [(len(p.findall(text)), name) for name, p in DOCUMENT_THERAPY]
+    best = max(counts)
+    return best[1] if best[0] else None
+
+
 def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
     """Text after a sentence that ends in ':' (a report heading), up to a blank line."""
     tail = text[sent_end:sent_end + limit]
@@ -338,9 +385,10 @@ def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
 
 def _page_facts(doc, text: str, document: str, page_number: int | None,
                 note_marks: list[tuple[int, date | None]],
-                rule_by_id: dict) -> list[Fact]:
+                rule_by_id: dict, request_date: date | None = None) -> list[Fact]:
     sections = find_sections(text)
     spans = list(doc.spans.get(SPAN_GROUP, []))
+    kinds = fact_kinds().kinds
     facts: list[Fact] = []
     for span in spans:
         rule = rule_by_id[span.id_]
@@ -361,6 +409,15 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
             assertion, why = Assertion(rule.assertion), f"{rule.assertion}: normal finding"
         value: dict[str, Any] = dict(rule.value)
         kind = rule.kind
+        if kind == "conservative_therapy" and _therapy_credit(text, span.start_char,
+                                                               span.end_char):
+            continue  # "Therapist: Jane Roe, PT, DPT", a letterhead: who, not what was done
+        if value.get("therapy") == "document":
+            # "13 visits over 7 weeks" in a therapy note: the note says which therapy
+            therapy = _document_therapy(text)
+            if therapy is None:
+                continue
+            value["therapy"] = therapy
         if kind == "conservative_therapy":
             value.update(_therapy_values(clause, crel, note_date))
             if "outcome" not in value:
@@ -398,11 +455,17 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         ev_start, ev_end = _evidence_span(text, s_start, s_end, span.start_char, span.end_char)
         evidence = Evidence(document=document, page=page_number, start=ev_start,
                             end=ev_end, text=text[ev_start:ev_end])
+        source = V.find_source(text, span.start_char, span.end_char)
         for k in (kind, *rule.also):
+            spec = kinds.get(k)
+            site = (V.find_body_site(clause) if spec is not None
+                    and spec.site == "spinal_or_unspecified" else None)
+            recency = (V.find_recency(clause, note_date or request_date) if spec is not None
+                       and spec.recency == "not_remote" else None)
             facts.append(Fact(kind=k, value=value, assertion=assertion, evidence=evidence,
                               rule_id=rule.id, modifiers=modifiers,
                               section=section[1] if section else None, note_date=note_date,
-                              explanation=why))
+                              explanation=why, site=site, recency=recency, source=source))
     age = V.find_age(text)
     if age is not None:
         s, e = age.start, age.end
@@ -450,7 +513,8 @@ def _rules_by_id() -> dict:
     return {r.id: r for r in target_rules().rules}
 
 
-def _extract_page(name: str, page: Page, marks: list) -> list[Fact]:
+def _extract_page(name: str, page: Page, marks: list,
+                  request_date: date | None = None) -> list[Fact]:
     """Facts of one page (run in a worker for long charts)."""
     nlp = build_nlp()
     rule_by_id = _rules_by_id()
@@ -459,7 +523,8 @@ def _extract_page(name: str, page: Page, marks: list) -> list[Fact]:
         before = [d for o, d in marks if o < base]
         local = ([(0, before[-1])] if before else []) + [
             (o - base, d) for o, d in marks if base <= o < base + len(segment)]
-        facts = _page_facts(nlp(segment), segment, name, page.number, local, rule_by_id)
+        facts = _page_facts(nlp(segment), segment, name, page.number, local, rule_by_id,
+                            request_date)
         found.extend(_shift(f, base) for f in facts) if base else found.extend(facts)
     if page.ocr:
         found = [f.model_copy(update={"evidence": f.evidence.model_copy(update={
@@ -492,7 +557,7 @@ def extract_facts(documents: Sequence[Document], *, request_date: date | None = 
     """
     build_nlp()
     latest = request_date + timedelta(days=1) if request_date is not None else None
-    work = [(document.name, page, marks)
+    work = [(document.name, page, marks, request_date)
             for document in documents
             # one list of (offset, note date or None) per page, from the document's notes
             for page, marks in zip(document.pages, page_note_marks(document, latest=latest),
@@ -508,6 +573,6 @@ def extract_facts(documents: Sequence[Document], *, request_date: date | None = 
             for found in pool.map(_extract_page, *zip(*work, strict=True), chunksize=8):
                 facts.extend(found)
     else:
-        for name, page, marks in work:
-            facts.extend(_extract_page(name, page, marks))
-    return tuple(sorted(facts, key=Fact.sort_key))
+        for name, page, marks, when in work:
+            facts.extend(_extract_page(name, page, marks, when))
+    return resolve(tuple(sorted(facts, key=Fact.sort_key)), [d.name for d in documents])

@@ -16,11 +16,12 @@ MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if 
 MONTHS["sept"] = 9
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 
-NUMBER_WORDS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-                "several": 3, "few": 3, "a few": 3, "couple": 2, "a couple of": 2,
-                "fourteen": 14, "sixteen": 16, "eighteen": 18, "twenty": 20}
-_NUM = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|sixteen|eighteen|twenty|several|a few|a couple of|few|a|an)"
+_CARDINALS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+              "fifteen sixteen seventeen eighteen nineteen twenty").split()
+NUMBER_WORDS = {word: i for i, word in enumerate(_CARDINALS, start=1)}
+NUMBER_WORDS.update({"a": 1, "an": 1, "several": 3, "few": 3, "a few": 3, "couple": 2,
+                     "a couple of": 2, "thirty": 30})
+_NUM = (r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")")
 UNIT_DAYS = {"d": 1, "day": 1, "wk": 7, "week": 7, "w": 7, "mo": 30, "month": 30, "m": 30,
              "yr": 365, "year": 365, "y": 365}
 _UNIT = r"(?:days?|d|weeks?|wks?|w|months?|mos?|m|years?|yrs?|y)"
@@ -130,7 +131,13 @@ DURATION = re.compile(
     rf"(?:\bx\s*|\bfor\s+(?:the\s+)?(?:past\s+|last\s+|about\s+|approximately\s+|over\s+|nearly\s+|almost\s+)?|\bover\s+(?:the\s+)?(?:past\s+|last\s+)?|\b(?:past|last)\s+|\b)"
     rf"(?P<num>{_NUM})\+?(?:\s*(?:-|to)\s*(?P<num2>\d+))?\s*[- ]?(?P<unit>{_UNIT})\b(?P<tail>(?:\s+(?:of|trial|course|history|duration|ago|prior|earlier|before))?)",
     re.I)
-SINCE = re.compile(r"\b(?:since|starting|started(?: on)?|beginning|began(?: on)?|from)\b", re.I)
+SINCE = re.compile(r"\b(?:since|starting|started|beginning|began|from)"
+                   r"(?:\s+(?:on|in|around|about|approximately|roughly|circa|~))?\b", re.I)
+_FULL_DATE = (rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/(?:\d{{4}}|\d{{2}})|"
+              rf"{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})")
+# "Dates of care: 08/20/2026 to 10/03/2026", "8/20/26 - 10/3/26": two full dates need no "from"
+DATE_RANGE = re.compile(rf"\b(?P<a>{_FULL_DATE})\s*(?:to|through|thru|until|-|–)\s*(?P<b>{_FULL_DATE})",
+                        re.I)
 RANGE = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,25}?)\s+(?:to|through|until|-)\s+(?P<b>[^,;]{3,25}?)(?=[\s,.;)]|$)", re.I)
 
 
@@ -164,7 +171,9 @@ class Duration:
 def find_durations(text: str, ref: date | None) -> list[Found]:
     """Durations in ``text``: "x 8 weeks", "for two months", "since 9/2/2026", "from A to B"."""
     out: list[Found] = []
-    for m in RANGE.finditer(text):
+    for m in [*RANGE.finditer(text), *DATE_RANGE.finditer(text)]:
+        if any(f.start < m.end() and m.start() < f.end for f in out):
+            continue
         a = find_dates(m.group("a"), ref)
         b = find_dates(m.group("b"), ref)
         if a and b and b[0].value >= a[0].value:
@@ -180,6 +189,8 @@ def find_durations(text: str, ref: date | None) -> list[Found]:
         if n is None:
             continue
         unit = m.group("unit")
+        if re.match(r"\s*-?\s*olds?\b", text[m.end():m.end() + 6], re.I):
+            continue  # "68-year-old", "a 9 year old": an age, not a duration
         if unit.lower() in ("m", "d", "y", "w") and not text[m.start():m.end()].lower().lstrip().startswith("x"):
             # bare single letters only after "x" ("x6w"), never "5 m" of distance
             continue
@@ -303,6 +314,11 @@ def find_change(text: str) -> str | None:
 IMAGING_INDETERMINATE = re.compile(r"\b(?:non-?diagnostic|indeterminate|inconclusive|limited by (?:motion|artifact)|(?:severely |markedly )?(?:motion[- ]degraded|degraded by motion)|motion artifact|non-?interpretable|uninterpretable|suboptimal|limited study|could not be interpreted)\b", re.I)
 IMAGING_EQUIVOCAL = re.compile(r"\b(?:equivocal|questionable|possible|cannot exclude|can't exclude|unclear|indistinct)\b", re.I)
 IMAGING_INFECTION = re.compile(r"\b(?:osteomyelitis|discitis|diskitis|abscess|concerning for infection|suggestive of infection|infectious)\b", re.I)
+# "stable compression fracture", "no instability on flexion/extension": a finding without an
+# unstable injury (ind.11.4)
+IMAGING_STABLE = re.compile(r"\b(?:stable (?:[\w-]+ ){0,2}(?:fracture|injury|alignment|appearance)|"
+                            r"no (?:evidence of )?(?:instability|unstable (?:injury|fracture))|"
+                            r"without (?:instability|unstable (?:injury|fracture)))\b", re.I)
 IMAGING_NORMAL = re.compile(r"\b(?:normal|unremarkable|negative|within normal limits|wnl|no acute (?:findings|abnormalit\w+))\b", re.I)
 IMAGING_ABNORMAL = re.compile(r"\b(?:positive|abnormal|herniat\w+|protrusion|extrusion|bulg\w+|stenosis|fracture|lesion|mass|narrowing|spondylo\w+|degenerat\w+|compression|displacement|listhesis|osteophyt\w+|subluxation|widening|edema|enhancement|metasta\w+|lytic|blastic|collapse|deformity|instability|syrinx|tumou?r|compromise|impingement)\b", re.I)
 # "no fracture", "without stenosis", "negative for mass": the finding is denied, not reported
@@ -323,6 +339,8 @@ def find_imaging_result(text: str) -> str | None:
         return "equivocal"
     if IMAGING_INFECTION.search(IMAGING_DENIED.sub(" ", text)):
         return "infection"
+    if IMAGING_STABLE.search(text):
+        return "stable"
     if IMAGING_ABNORMAL.search(IMAGING_DENIED.sub(" ", text)):
         return "abnormal"
     denied_findings = any(IMAGING_ABNORMAL.search(m.group()) for m in IMAGING_DENIED.finditer(text))
@@ -385,3 +403,75 @@ def read_lab(text: str) -> tuple[str | None, bool | None]:
     if limit is None and name == "crp":
         limit = 10.0 if value > 3 else 1.0  # no unit: mg/L if large, mg/dL if small
     return name, value > limit if limit is not None else None
+
+
+# Body sites outside the spine that a trauma, gout, fracture or infection mention may name
+# ("L ankle ORIF", "gout flare in the left great toe"), and words that put it on the spine.
+BODY_SITE = re.compile(
+    r"\b(?P<site>ankles?|knees?|(?:great |big )?toes?|feet|foot|heels?|wrists?|hands?|fingers?|"
+    r"thumbs?|elbows?|shoulders?|rotator cuff|hips?|femur|femoral|tibia[l]?|fibula[r]?|"
+    r"humer(?:us|al)|radius|ulna[r]?|clavicle|ribs?|nose|nasal|jaw|orbit(?:al)?|"
+    r"(?:ACL|MCL|meniscus|achilles tendon)|forearm|shin|calf|thigh|patella[r]?|podagra|"
+    r"first MTP|MTP joint|metatarsal\w*|metacarpal\w*|skin|urinary tract|bladder infection|"
+    r"lungs?|pneumonia|cellulitis of the (?:leg|arm|foot))\b", re.I)
+SPINAL_WORDS = re.compile(
+    r"\b(?:back|spin\w*|neck|lumbar|lumbosacral|thoracic|cervical|sacr\w*|coccy\w*|tailbone|"
+    r"vertebr\w*|dis[ck]s?|discitis|facet\w*|paraspinal|(?-i:[CTL]\d{1,2}|S[1-5])|"
+    r"(?-i:LBP)|radicul\w*|sciatica|cord|cauda|whiplash|epidural|SI joints?|sacroiliac)\b",
+    re.I)
+
+
+def find_body_site(clause: str) -> str | None:
+    """A non-spinal body site the clause names, when it names no spinal part; else None."""
+    if SPINAL_WORDS.search(clause):
+        return None
+    m = BODY_SITE.search(clause)
+    return m.group("site").lower() if m else None
+
+
+REMOTE_WORDS = re.compile(
+    r"\b(?:remote|long ago|years? ago|decades? ago|as an? (?:child|kid|teen\w*|adolescent|"
+    r"young (?:man|woman|adult))|in (?:college|high school|grade school|the (?:army|military|"
+    r"service|navy))|in (?:his|her|their) (?:teens|twenties|20s|thirties|30s)|childhood|"
+    r"(?:many|several|\d+|two|three|four|five|ten|twenty) (?:years|yrs|decades) (?:ago|prior|"
+    r"earlier)|old (?:injury|fracture|trauma)|healed)\b", re.I)
+YEAR = re.compile(r"(?<![\d/.-])(?:19[4-9]\d|20[0-4]\d)(?![\d/.-])")
+
+
+def find_recency(clause: str, ref: date | None, *, remote_days: int = 365) -> str | None:
+    """``remote`` when the clause dates what it says (a year, a date, "in college",
+    "years ago") more than ``remote_days`` before ``ref``; ``recent`` when it dates it
+    inside; None when it gives no time."""
+    if REMOTE_WORDS.search(clause) and not re.search(r"\b(?:a|one|1) years? ago\b", clause, re.I):
+        return "remote"
+    if ref is None:
+        return None
+    when: list[date] = [f.value for f in find_dates(clause, ref)]  # type: ignore[misc]
+    when += [date(int(m.group()), 7, 1) for m in YEAR.finditer(clause)]
+    when += [f.value.end for f in find_durations(clause, ref)  # type: ignore[union-attr]
+             if f.value.ago and f.value.end is not None]  # type: ignore[union-attr]
+    if not when:
+        return None
+    latest = max(when)
+    return "remote" if (ref - latest).days > remote_days else "recent"
+
+
+# A mention on a form line: a checkbox, or "Field: yes/no" alone on its line.
+FORM_LINE = re.compile(r"\[\s*[xX✓✔*]?\s*\]|[☐☑☒]|\(\s*[xX]\s*\)|"
+                       r"^\s*[\w /()#&.-]{2,50}:\s*(?:yes|no|y|n|true|false|unknown|n/a|"
+                       r"new|chronic|none)\s*$", re.I | re.M)
+AMENDMENT = re.compile(r"\b(?:addendum|late entry|amended|amendment|correction|corrected (?:note|"
+                       r"entry|report))\b", re.I)
+
+
+def find_source(text: str, start: int, end: int) -> str:
+    """``form_field`` when the mention at [start, end) sits on a form line, ``addendum``
+    when an addendum or correction heading precedes it, else ``narrative``."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    if FORM_LINE.search(line):
+        return "form_field"
+    if AMENDMENT.search(text, max(0, start - 400), end):
+        return "addendum"
+    return "narrative"

@@ -1,6 +1,6 @@
 """Pydantic models of the review contract (``../shared/policy/review-contract.md``)."""
 
-from priorauth.models.facts import Assertion, Evidence, Fact
+from priorauth.models.facts import Assertion, Evidence, Fact, Recency, Source
 from priorauth.models.request import ReviewRequest, region_for_cpt
 from priorauth.models.review import (
     CriterionResult,
@@ -22,9 +22,11 @@ __all__ = [
     "Fact",
     "Missing",
     "PolicyRef",
+    "Recency",
     "RequestOut",
     "Review",
     "ReviewRequest",
+    "Source",
     "Status",
     "region_for_cpt",
 ]

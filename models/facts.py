@@ -20,6 +20,24 @@ class Assertion(StrEnum):
     family = "family"
 
 
+class Recency(StrEnum):
+    """When a fact happened relative to its note: dated inside the last year, or remote
+    ("1998", "in college", "years ago"). A fact the text does not date has no recency."""
+
+    recent = "recent"
+    remote = "remote"
+
+
+class Source(StrEnum):
+    """How a fact is stated: a form or template field (a checkbox, a "Field: value" line of
+    a request form) ranks below a clinician's narrative, which ranks below an addendum or
+    correction of the same date."""
+
+    form_field = "form_field"
+    narrative = "narrative"
+    addendum = "addendum"
+
+
 class Evidence(BaseModel):
     """A quoted span of a chart document.
 
@@ -58,6 +76,10 @@ class Fact(BaseModel):
     section: str | None = None
     note_date: date | None = None
     explanation: str = ""
+    site: str | None = None  # a non-spinal body site the mention names ("ankle", "toe")
+    recency: Recency | None = None
+    source: Source = Source.narrative
+    superseded: str | None = None  # why a later or more authoritative mention overrides it
 
     def sort_key(self) -> tuple:
         """Deterministic order: document, page, offsets, kind, rule."""

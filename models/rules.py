@@ -26,6 +26,8 @@ class TargetRuleSpec(BaseModel):
     suppressed_inside: tuple[str, ...] = ()
     assertion: Literal["negated"] | None = None
     require: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # text the pattern must match
+    counterexamples: tuple[str, ...] = ()  # text of the class it could over-match: must not
 
     @field_validator("pattern")
     @classmethod
@@ -51,6 +53,10 @@ class ContextRuleSpec(BaseModel):
     max_scope: int | None = None
     allowed_types: tuple[str, ...] | None = None
     excluded_types: tuple[str, ...] | None = None
+    # sentences in which the cue must change a fact's assertion, and sentences holding the
+    # cue's words in which it must not (checked through the whole pipeline)
+    examples: tuple[str, ...] = ()
+    counterexamples: tuple[str, ...] = ()
 
 
 class SectionRuleSpec(BaseModel):

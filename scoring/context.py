@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from priorauth.models import Assertion, Fact, ReviewRequest
+from priorauth.models import Assertion, Fact, Recency, ReviewRequest
+from priorauth.models.kinds import fact_kinds
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,24 @@ class ScoringContext:
                    _by_kind={k: tuple(v) for k, v in by_kind.items()})
 
     def of(self, *kinds: str) -> tuple[Fact, ...]:
-        """Facts of the given kinds whose region fits the request (others are not used)."""
+        """Facts of the given kinds that pass the gate (others are not used)."""
         out: list[Fact] = []
         for kind in kinds:
-            out.extend(f for f in self._by_kind.get(kind, ()) if self.region_fits(f))
+            out.extend(f for f in self._by_kind.get(kind, ()) if self.counts(f))
         return tuple(sorted(out, key=Fact.sort_key))
+
+    def counts(self, fact: Fact) -> bool:
+        """The one gate every predicate sees facts through: the region fits the request,
+        the site and recency fit what the fact's kind declares (``rules/kinds.yaml``), and no
+        later or more authoritative mention superseded it."""
+        if not self.region_fits(fact) or fact.superseded:
+            return False
+        spec = fact_kinds().kinds.get(fact.kind)
+        if spec is None:
+            return True
+        if spec.site == "spinal_or_unspecified" and fact.site is not None:
+            return False
+        return not (spec.recency == "not_remote" and fact.recency == Recency.remote)
 
     def region_fits(self, fact: Fact) -> bool:
         """A fact naming a region counts only toward a request for that region."""

@@ -125,7 +125,6 @@ def _age_facts(ctx: ScoringContext) -> tuple[Fact, ...]:
     return tuple(f for f in ctx.of("age") if f.assertion == A.present)[:CITE]
 
 
-DEVICE_REASONS = ("pacemaker", "implant", "cochlear_implant")
 
 
 def _is_study(fact: Fact) -> bool:
@@ -136,12 +135,10 @@ def _is_study(fact: Fact) -> bool:
 @predicate("mri_not_possible")
 def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     """MRI contraindicated / aborted (or indeterminate) vs MRI-conditional or diagnostic MRI."""
+    # device statements that disagree were resolved across the chart (extract/resolve.py):
+    # the gate of ctx.of leaves the superseded side out
     contra = [f for f in ctx.of("mri_contraindicated") if f.assertion in DONE]
     conditional = [f for f in ctx.of("mri_conditional_device") if f.assertion in DONE]
-    if conditional:
-        # "Pacemaker: Medtronic Azure, MRI conditional": a device named without saying it is
-        # unsafe does not outweigh a statement that the device is MRI-conditional
-        contra = [f for f in contra if f.value.get("reason") not in DEVICE_REASONS]
     # an MRI attempted (or ordered) that could not be done: MRI cannot be performed
     contra += [f for f in ctx.of("imaging") if f.assertion in (*DONE, A.hypothetical)
                and f.value.get("modality") == "mri" and f.value.get("result") == "aborted"]

@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from priorauth.models import CriterionResult, Evidence, Fact, Status
+from priorauth.models.kinds import KINDS_FILE, KindFile, fact_kinds
 from priorauth.models.policy import Node, Policy, PolicyFileError
 from priorauth.scoring.context import LeafResult, ScoringContext
 from priorauth.scoring.predicates import PREDICATES
@@ -40,6 +41,36 @@ def _check_rules(policy: Policy, source: str) -> None:
                                       f"{node.rule.predicate!r} needs option {name!r}")
 
 
+# Options whose values are values of a fact kind: option -> (kind, value key).
+VALUE_OPTIONS = {"results": ("imaging", "result"), "modalities": ("imaging", "modality"),
+                 "therapies": ("conservative_therapy", "therapy")}
+
+
+def _check_values(node: Node, source: str, kinds: KindFile) -> None:
+    """Every kind and value a leaf names must be one the extractor can produce."""
+    assert node.rule is not None
+    options = node.rule.options
+
+    def fail(what: str) -> None:
+        raise PolicyFileError(f"{source}: node {node.id}: {what}")
+
+    named = list(options.get("kinds") or [])
+    for kind in named:
+        if kind not in kinds.kinds:
+            fail(f"unknown fact kind {kind!r} (declare it in {KINDS_FILE})")
+    for key in ("where", "exclude"):
+        for value_key, allowed in (options.get(key) or {}).items():
+            for kind in named:
+                for value in allowed:
+                    if not kinds.kinds[kind].allows(value_key, value):
+                        fail(f"{key}: fact kind {kind!r} never has {value_key}={value!r}")
+    nested = options.get("with_imaging") or {}
+    for option, (kind, value_key) in VALUE_OPTIONS.items():
+        for value in [*(options.get(option) or []), *(nested.get(option) or [])]:
+            if value != "any" and not kinds.kinds[kind].allows(value_key, value):
+                fail(f"{option}: fact kind {kind!r} never has {value_key}={value!r}")
+
+
 def parse_policy(text: str, *, source: str) -> Policy:
     """Parse and validate a policy file's text; errors name the file and the node."""
     try:
@@ -48,6 +79,10 @@ def parse_policy(text: str, *, source: str) -> Policy:
     except (yaml.YAMLError, ValidationError) as exc:
         raise PolicyFileError(f"{source}: {exc}") from exc
     _check_rules(policy, source)
+    kinds = fact_kinds()
+    for node in policy.walk():
+        if node.rule is not None:
+            _check_values(node, source, kinds)
     return policy
 
 

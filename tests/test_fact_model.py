@@ -1,0 +1,170 @@
+"""The fact model on the examples of issue 10: time, body site, source and resolution decide
+what counts, through one gate (ScoringContext.counts) and one resolver (extract/resolve.py).
+
+Each row is a small chart (one string per document), the request region, and the leaves it
+must decide, with a word the cited quote must hold. The rows are new wording, not copies of
+any labelled chart.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from priorauth.extract import values as V
+from priorauth.extract.ingest import Document, Page
+from priorauth.extract.pipeline import extract_facts
+from priorauth.models import Assertion, Evidence, Fact, ReviewRequest, Source
+from priorauth.scoring import score
+from priorauth.scoring.context import ScoringContext
+
+REQUEST_DATE = "2026-10-15"
+
+
+def review(*documents: str, cpt: str = "72131", age: int = 57):
+    docs = [Document(name=f"doc{i}.txt", kind="txt", pages=(Page(None, text),))
+            for i, text in enumerate(documents, start=1)]
+    facts = extract_facts(docs, request_date=date.fromisoformat(REQUEST_DATE))
+    request = ReviewRequest(cpt=[cpt], request_date=REQUEST_DATE, age=age)
+    return score(request, facts), facts
+
+
+def leaf(rev, node_id):
+    return next(c for c in rev.criteria if c.id == node_id)
+
+
+CASES = [
+    # 1. a negated contraindication is no contraindication; a screening heading is no study
+    (["Clinic 10/01/2026. No contraindication to MRI was found on screening."],
+     {"ind.1.1": ("not_met", "No contraindication")}),
+    (["Clinic 10/01/2026. Denies pacemaker or other implants - no contraindication to MRI."],
+     {"ind.1.1": ("not_met", "no contraindication")}),
+    (["Clinic 10/01/2026.\nMRI safety screen: no pacemaker or implanted device.\n"],
+     {"non.1": ("unknown", None)}),
+    # 2. device status across documents: the later, explicit statement stands
+    (["Ortho note 09/01/2026. Pacemaker - no MRI.",
+      "Device clinic 09/20/2026. MR-conditional system, cleared for MRI with programming."],
+     {"ind.1.1": ("not_met", "MR-conditional")}),
+    (["Device clinic 08/01/2026. MR-conditional pacemaker system.",
+      "Cardiology 09/20/2026. Correction: the leads are abandoned epicardial leads; the "
+      "pacemaker is not MRI safe and MRI is contraindicated."],
+     {"ind.1.1": ("met", "contraindicated")}),
+    (["Ortho note 09/01/2026. Pacemaker - no MRI.",
+      "Addendum 09/25/2026: prior note said pacemaker; it is an implantable loop recorder, "
+      "MR conditional."],
+     {"ind.1.1": ("not_met", "MR conditional")}),
+    # 3. time and place: a remote or non-spinal injury is not trauma; a toe is not the spine
+    (["Clinic 10/01/2026. New low back pain x 3 weeks.\nPSH: L ankle ORIF 1998 after a "
+      "motorcycle accident."],
+     {"ind.1.0": ("met", "New low back pain")}),
+    (["Clinic 10/01/2026. New low back pain x 3 weeks. Remote knee injury playing football "
+      "in college."],
+     {"ind.1.0": ("met", "New low back pain")}),
+    (["Clinic 10/01/2026. Low back pain. Gout flare in the left great toe last month."],
+     {"ind.6": ("unknown", None)}),
+    (["Clinic 10/01/2026. Fell from a ladder 2 weeks ago; new low back pain since."],
+     {"ind.1.0": ("not_met", "ladder")}),
+    # 4. plans and options are not done
+    (["PT referral 08/15/2026. Physical therapy: evaluate and treat. Frequency: 2x/wk  "
+      "Duration: 6 wks",
+      "PT visit log: 08/20/2026, 08/27/2026, 09/03/2026, 09/10/2026, 09/17/2026."],
+     {"ind.1.2.0": ("not_met", "visit log")}),
+    (["Clinic 10/01/2026. MRI remains an option. She prefers CT because of cost."],
+     {"ind.1.1": ("unknown", None), "non.1": ("unknown", None)}),
+    # 5. an age is not an onset
+    (["Clinic 10/01/2026. 68-year-old man with new low back pain that started around "
+      "07/20/2026."],
+     {"ind.1.0": ("met", "started around")}),
+    # 6. therapy summaries, not letterheads
+    (["ACTIVE MOTION PHYSICAL THERAPY\nDischarge summary 10/05/2026\nTherapist: Jane Roe, "
+      "PT, DPT\nDates of care: 08/20/2026 to 10/03/2026, 13 visits over 7 weeks.\nGoals not "
+      "met. Patient plateaued with no meaningful improvement."],
+     {"ind.1.2.0": ("met", "Dates of care"), "ind.1.2.2": ("met", "Dates of care")}),
+    # 7. exam language
+    (["Exam 10/01/2026: decreased light-touch sensation over the lateral right foot (S1 "
+      "dermatome). EHL 4/5 on the right."],
+     {"ind.3.2.4": ("met", "light-touch"), "ind.3.2.5": ("met", "EHL 4/5")}),
+    # 8. one negated finding does not negate its neighbour
+    (["XR L-spine 09/01/2026: mild disc height loss, no spondylolisthesis."],
+     {"ind.2.0": ("met", "disc height loss")}),
+    # 10. number words
+    (["Clinic 10/01/2026. PT for thirteen weeks without improvement."],
+     {"ind.1.2.0": ("met", "thirteen")}),
+]
+
+
+@pytest.mark.parametrize("documents,expected", CASES, ids=[c[0][0][:40] for c in CASES])
+def test_issue_examples(documents, expected):
+    rev, _ = review(*documents)
+    for node_id, (status, quote_word) in expected.items():
+        result = leaf(rev, node_id)
+        assert result.status.value == status, (node_id, result.reason)
+        if quote_word is not None:
+            assert any(quote_word in e.text for e in result.evidence), (
+                node_id, [e.text for e in result.evidence])
+
+
+def test_superseded_fact_says_why():
+    _, facts = review("Ortho note\nDate of service: 09/01/2026\nPacemaker - no MRI.",
+                      "Device clinic\nDate of service: 09/20/2026\nMR-conditional system, "
+                      "cleared for MRI.")
+    lost = [f for f in facts if f.kind == "mri_contraindicated" and f.superseded]
+    assert lost and "doc2.txt" in lost[0].superseded and "2026-09-20" in lost[0].superseded
+
+
+def _fact(kind, **update):
+    ev = Evidence(document="n.txt", start=0, end=4, text="text")
+    return Fact(kind=kind, evidence=ev, rule_id="r", **update)
+
+
+@pytest.mark.parametrize("kind,update,counts", [
+    ("trauma", {}, True),
+    ("trauma", {"site": "ankle"}, False),
+    ("trauma", {"recency": "remote"}, False),
+    ("trauma", {"recency": "recent"}, True),
+    ("gout", {"site": "great toe"}, False),
+    ("gout", {}, True),
+    ("cancer", {"site": "breast", "recency": "remote"}, True),  # a red flag wherever, whenever
+    ("fracture", {"site": "wrist"}, False),
+    ("mri_contraindicated", {"superseded": "superseded by ..."}, False),
+])
+def test_gate_table(kind, update, counts):
+    """kind x site x recency -> counts, as rules/kinds.yaml declares."""
+    ctx = ScoringContext.build(ReviewRequest(cpt=["72131"], request_date=REQUEST_DATE), ())
+    assert ctx.counts(_fact(kind, **update)) is counts
+
+
+@pytest.mark.parametrize("clause,recency", [
+    ("L ankle ORIF 1998 after a motorcycle accident", "remote"),
+    ("remote knee injury playing football in college", "remote"),
+    ("fell on the ice 2 weeks ago", "recent"),
+    ("MVC 10/2025 with neck pain since", "recent"),
+    ("fell 3 years ago", "remote"),
+    ("slipped on a wet floor", None),
+])
+def test_recency(clause, recency):
+    assert V.find_recency(clause, date(2026, 10, 1)) == recency
+
+
+@pytest.mark.parametrize("text,source", [
+    ("MRI contraindicated: [x] yes [ ] no", "form_field"),
+    ("Onset: New", "form_field"),
+    ("ADDENDUM 10/5: the device is MR conditional.", "addendum"),
+    ("He has a pacemaker placed in 2019.", "narrative"),
+])
+def test_source(text, source):
+    start = text.lower().find("mr") if "mr" in text.lower() else 0
+    assert V.find_source(text, start, start + 2) == source
+
+
+def test_form_field_ranks_below_narrative():
+    _, facts = review("Prior authorization request 10/01/2026\nMRI contraindicated: [x] yes "
+                      "[ ] no\nDevice: [x] pacemaker",
+                      "Office note 10/01/2026. His pacemaker is MR-conditional; MRI was "
+                      "discussed and can be done with device programming.")
+    forms = [f for f in facts if f.source == Source.form_field]
+    assert forms
+    unsafe = [f for f in facts if f.kind == "mri_contraindicated"
+              and f.value.get("reason") == "pacemaker" and f.assertion == Assertion.present]
+    assert unsafe and all(f.superseded for f in unsafe)
