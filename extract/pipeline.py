@@ -199,7 +199,7 @@ def _symptom_values(clause: str, rel: tuple[int, int], ref: date | None,
                     kind: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     durations = [f for f in V.find_durations(clause, ref)]
-    hit = V.nearest(durations, *rel, limit=50)
+    hit = V.nearest(durations, *rel, limit=80)
     if hit is not None:
         d: V.Duration = hit.value  # type: ignore[assignment]
         if d.ago and d.end is not None and ref is not None:
@@ -235,7 +235,13 @@ def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None,
         result = None
     if result:
         out["result"] = result
+    elif "date" not in out and STUDY_DONE.search(clause):
+        out["done"] = True  # "she has had an MRI": done, though its date and result are not given
     return out
+
+
+STUDY_DONE = re.compile(r"\b(?:had|has had|have had|underwent|undergone|performed|obtained|"
+                        r"completed|showed|shows|revealed|demonstrated)\b", re.I)
 
 
 # A study that was done and read: a report verb, or "MRI L-spine: ..." / "on MRI".

@@ -255,7 +255,7 @@ def find_outcome(text: str) -> str | None:
 
 
 REGION_WORDS = [
-    (re.compile(r"\b(?:lumbar|lumbosacral|low(?:er)? back|l[- ]?spine|ls[- ]spine|(?-i:LBP)|sciatica|(?-i:L[1-5])(?:\s*-\s*(?:L?[1-5]|S1))?|L5-S1|sacr\w*|lower extremit\w*|legs?|buttocks?|thighs?|calf|feet|foot)\b", re.I), "lumbar"),
+    (re.compile(r"\b(?:lumbar|lumbosacral|low(?:er)? back|(?<!upper )(?<!mid )(?<!mid-)back(?:ache| pain)|l[- ]?spine|ls[- ]spine|(?-i:LBP)|sciatica|(?-i:L[1-5])(?:\s*-\s*(?:L?[1-5]|S1))?|L5-S1|sacr\w*|lower extremit\w*|legs?|buttocks?|thighs?|calf|feet|foot)\b", re.I), "lumbar"),
     (re.compile(r"\b(?:cervical|neck|c[- ]?spine|(?-i:C[1-7])(?:\s*-\s*C?[1-7])?|upper extremit\w*|arms?|hands?|shoulders?|fingers?|cervicalgia)\b", re.I), "cervical"),
     (re.compile(r"\b(?:thoracic|t[- ]?spine|mid[- ]?back|upper back|(?-i:T(?:[1-9]|1[0-2]))(?:\s*-\s*T?\d{1,2})?|thoracolumbar|interscapular)\b", re.I), "thoracic"),
 ]
@@ -435,7 +435,7 @@ REMOTE_WORDS = re.compile(
     r"service|navy))|in (?:his|her|their) (?:teens|twenties|20s|thirties|30s)|childhood|"
     r"(?:many|several|\d+|two|three|four|five|ten|twenty) (?:years|yrs|decades) (?:ago|prior|"
     r"earlier)|old (?:injury|fracture|trauma)|healed)\b", re.I)
-YEAR = re.compile(r"(?<![\d/.-])(?:19[4-9]\d|20[0-4]\d)(?![\d/.-])")
+YEAR = re.compile(r"(?<![\d/.-])(?:19[4-9]\d|20[0-4]\d)(?![\d/-]|\.\d)")
 
 
 def find_recency(clause: str, ref: date | None, *, remote_days: int = 365) -> str | None:

@@ -153,7 +153,7 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     against = list(conditional)
     against += [f for f in ctx.of("mri_contraindicated") if f.assertion == A.negated]
     diagnostic = [f for f in ctx.of("imaging") if f.assertion in DONE
-                  and f.value.get("modality") == "mri" and _is_study(f)
+                  and f.value.get("modality") == "mri" and (_is_study(f) or f.value.get("done"))
                   and f.value.get("result") not in ("indeterminate", "aborted")]
     against += diagnostic
     if against:
@@ -370,8 +370,10 @@ def post_traumatic_pain_high_risk(ctx: ScoringContext) -> LeafResult:
         risk_result = LeafResult(NOT_MET, (), "no high-risk factor")
     else:
         risk_result = LeafResult(UNKNOWN, (), "high-risk factor not documented")
+    # "without acute findings on initial imaging": a spinal study read normal or stable
+    initial = imaging_result(ctx, modalities=["xray", "ct", "mri"], results=["normal", "stable"])
     return _combine_all([LeafResult(MET, tuple(hurt[:CITE]), "trauma documented"), pain,
-                         risk_result])
+                         risk_result, initial])
 
 
 @predicate("postoperative_new_neuro")
