@@ -163,6 +163,10 @@ LOWER_LIMB = re.compile(r"\b(?:leg|legs|lower extremit\w*|ankle|knee|hip|foot|fe
 NEUROPATHY = re.compile(r"\b(?:neuropath\w*|stocking[- ]glove|carpal tunnel)\b", re.I)
 
 
+POSTOP = re.compile(r"\b(?:post-?op(?:erative(?:ly)?)?(?!\s+diagnos)|(?:since|after|following) (?:the |his |her |"
+                    r"their |this |that )?(?:\w+ )?(?:surgery|operation|fusion|laminectomy|"
+                    r"discectomy|diskectomy|decompression|procedure|ACDF|TLIF|PLIF|"
+                    r"instrumentation)|POD ?#?\d+|(?:at|since) discharge)\b", re.I)
 VISITS = re.compile(r"\b(?:visits?|sessions?|treatments?|appointments?|attended)\b", re.I)
 
 
@@ -209,6 +213,8 @@ def _symptom_values(clause: str, rel: tuple[int, int], ref: date | None,
     change = V.find_change(clause)
     if change:
         out["change"] = change
+    if POSTOP.search(clause):
+        out["postoperative"] = True  # "new L5 weakness since surgery": after the operation
     if kind == "objective_weakness" and LOWER_LIMB.search(clause):
         out["lower_extremity"] = True
     if kind in ("objective_weakness", "dermatomal_sensory_loss") and NEUROPATHY.search(clause):

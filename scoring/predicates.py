@@ -380,9 +380,14 @@ def post_traumatic_pain_high_risk(ctx: ScoringContext) -> LeafResult:
 def postoperative_new_neuro(ctx: ScoringContext) -> LeafResult:
     """Prior spine surgery with new or worsening neurological symptoms."""
     surgery = fact_present(ctx, kinds=["spine_procedure"], historical=True)
-    neuro = fact_present(ctx, kinds=["myelopathy_sign", "objective_weakness",
-                                     "dermatomal_sensory_loss", "radiculopathy",
-                                     "neuro_symptom"], where={"change": ["new", "worsening"]})
+    neuro_kinds = ["myelopathy_sign", "objective_weakness", "dermatomal_sensory_loss",
+                   "radiculopathy", "neuro_symptom"]
+    neuro = fact_present(ctx, kinds=neuro_kinds, where={"change": ["new", "worsening"]})
+    if neuro.status == MET:
+        # new or worse after the operation, not the symptoms that led to it
+        neuro = fact_present(ctx, kinds=neuro_kinds, where={"postoperative": [True]})
+        if neuro.status != MET:
+            neuro = LeafResult(UNKNOWN, (), "new symptoms not dated after the operation")
     return _combine_all([surgery, neuro])
 
 
