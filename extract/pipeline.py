@@ -163,8 +163,8 @@ LOWER_LIMB = re.compile(r"\b(?:leg|legs|lower extremit\w*|ankle|knee|hip|foot|fe
 NEUROPATHY = re.compile(r"\b(?:neuropath\w*|stocking[- ]glove|carpal tunnel)\b", re.I)
 
 
-POSTOP = re.compile(r"\b(?:post-?op(?:erative(?:ly)?)?(?!\s+diagnos)|(?:since|after|following) (?:the |his |her |"
-                    r"their |this |that )?(?:\w+ )?(?:surgery|operation|fusion|laminectomy|"
+POSTOP = re.compile(r"\b(?:post-?op(?:erative(?:ly)?)?(?!\s+diagnos)|"
+                    r"(?:since|after|following) (?:the |his |her |their |this |that )?(?:\w+ )?(?:surgery|operation|fusion|laminectomy|"
                     r"discectomy|diskectomy|decompression|procedure|ACDF|TLIF|PLIF|"
                     r"instrumentation)|POD ?#?\d+|(?:at|since) discharge)\b", re.I)
 VISITS = re.compile(r"\b(?:visits?|sessions?|treatments?|appointments?|attended)\b", re.I)
