@@ -164,7 +164,8 @@ NEUROPATHY = re.compile(r"\b(?:neuropath\w*|stocking[- ]glove|carpal tunnel)\b",
 
 
 POSTOP = re.compile(r"\b(?:post-?op(?:erative(?:ly)?)?(?!\s+diagnos)|"
-                    r"(?:since|after|following) (?:the |his |her |their |this |that )?(?:\w+ )?(?:surgery|operation|fusion|laminectomy|"
+                    r"(?:since|after|following) (?:the |his |her |their |this |that )?(?:\w+ )?"
+                    r"(?:surgery|operation|fusion|laminectomy|"
                     r"discectomy|diskectomy|decompression|procedure|ACDF|TLIF|PLIF|"
                     r"instrumentation)|POD ?#?\d+|(?:at|since) discharge)\b", re.I)
 VISITS = re.compile(r"\b(?:visits?|sessions?|treatments?|appointments?|attended)\b", re.I)
