@@ -450,7 +450,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
             lab, abnormal = V.read_lab(text[span.start_char:span.end_char + 25])
             if abnormal is None:
                 continue
-            value = {"lab": lab}
+            value = {"lab": lab} if lab else {}
             if not abnormal and assertion in (Assertion.present, Assertion.historical):
                 assertion, why = Assertion.negated, "negated: laboratory value within normal"
         elif kind in SYMPTOMS:
