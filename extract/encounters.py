@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from datetime import date as Date  # the type, where a field named ``date`` shadows it
 
 from priorauth.extract import values as V
 from priorauth.extract.ingest import Document
@@ -110,7 +111,7 @@ class _Open:
 
     def describe(
         self,
-        when: date | None,
+        when: Date | None,
         title: str | None,
         author: tuple[str, str] | None,
         line: int,
@@ -182,7 +183,7 @@ def _line_date(line: str, *, column: int | None = _LABEL_COLUMN) -> date | None:
         rest = _LABEL_TAIL.sub("", line[label.end() :], count=1)[:25]
         found = V.find_dates(rest)
         if found and found[0].start == 0:
-            return found[0].value  # type: ignore[return-value]
+            return found[0].value
         position = label.start() + 1
     return None
 
@@ -193,7 +194,7 @@ def _full_date(line: str) -> date | None:
     if not found:
         return None
     dates = V.find_dates(found.group())
-    return dates[0].value if dates else None  # type: ignore[return-value]
+    return dates[0].value if dates else None
 
 
 def _bare_date(line: str) -> date | None:
@@ -259,7 +260,7 @@ def split_encounters(document: Document, *, latest: date | None = None) -> tuple
                 line_number - current.header_line <= _HEADER_WINDOW
             ):  # the note's header block: a bare date line, or a label further right
                 when = _line_date(text, column=None) or _bare_date(text)
-            if when is not None and latest is not None and when > latest:  # type: ignore[operator]
+            if when is not None and latest is not None and when > latest:
                 when = None
             author = _author(text)
             if when is None and title is None and author is None:

@@ -177,12 +177,12 @@ def parse_tsv(tsv: str, *, dpi: float) -> OcrResult:
         length += len(text)
     page_text = "".join(parts)
     letters = sum(word.end - word.start for word in words)
-    confidence = (
+    mean = (
         round(sum(w.confidence * (w.end - w.start) for w in words) / letters, 2)
         if letters
         else None
     )
-    return OcrResult(text=page_text, words=tuple(words), confidence=confidence)
+    return OcrResult(text=page_text, words=tuple(words), confidence=mean)
 
 
 def char_boxes(text: str, words: Sequence[Word]) -> tuple[Box | None, ...]:

@@ -176,7 +176,7 @@ def _therapy_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict
     durations = V.find_durations(clause, ref)
     hit = V.nearest(durations, *rel, limit=60)
     if hit is not None:
-        d: V.Duration = hit.value  # type: ignore[assignment]
+        d: V.Duration = hit.value
         if d.days is not None:
             out["days"] = d.days
         if d.start is not None:
@@ -185,15 +185,15 @@ def _therapy_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict
             out["end"] = d.end.isoformat()
     if "end" not in out and "start" not in out:
         dates = V.find_dates(clause, ref)
-        log = sorted(f.value for f in dates)  # type: ignore[type-var]
+        log = sorted(f.value for f in dates)
         if hit is None and (len(log) >= 3 or (len(log) == 2 and VISITS.search(clause))):
             # a visit log, "PT visits: 8/20, 8/27, 9/3, 9/17": first to last visit
-            out.update(days=(log[-1] - log[0]).days, start=log[0].isoformat(),  # type: ignore[attr-defined]
-                       end=log[-1].isoformat())  # type: ignore[attr-defined]
+            out.update(days=(log[-1] - log[0]).days, start=log[0].isoformat(),
+                       end=log[-1].isoformat())
         else:
             when = V.nearest(dates, *rel, limit=60)
             if when is not None:
-                out["date"] = when.value.isoformat()  # type: ignore[union-attr]
+                out["date"] = when.value.isoformat()
     outcome = V.find_outcome(clause)
     if outcome:
         out["outcome"] = outcome
@@ -206,7 +206,7 @@ def _symptom_values(clause: str, rel: tuple[int, int], ref: date | None,
     durations = [f for f in V.find_durations(clause, ref)]
     hit = V.nearest(durations, *rel, limit=80)
     if hit is not None:
-        d: V.Duration = hit.value  # type: ignore[assignment]
+        d: V.Duration = hit.value
         if d.ago and d.end is not None and ref is not None:
             out["onset_days"] = (ref - d.end).days
         elif d.days is not None:
@@ -228,12 +228,12 @@ def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None,
     out: dict[str, Any] = {}
     when = V.nearest(V.find_dates(clause, ref), *rel, limit=60)
     if when is None:
-        ago = [f for f in V.find_durations(clause, ref) if f.value.ago]  # type: ignore[union-attr]
+        ago = [f for f in V.find_durations(clause, ref) if f.value.ago]
         hit = V.nearest(ago, *rel, limit=40)
-        if hit is not None and hit.value.end is not None:  # type: ignore[union-attr]
-            out["date"] = hit.value.end.isoformat()  # type: ignore[union-attr]
+        if hit is not None and hit.value.end is not None:
+            out["date"] = hit.value.end.isoformat()
     else:
-        out["date"] = when.value.isoformat()  # type: ignore[union-attr]
+        out["date"] = when.value.isoformat()
     aborted = V.IMAGING_ABORTED.search(sentence)
     result = ("aborted" if aborted else
               V.find_imaging_result(clause[rel[1]:]) or V.find_imaging_result(clause))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 
 from priorauth.models import Assertion, Fact, Source
 from priorauth.models.kinds import fact_kinds
@@ -47,7 +48,9 @@ TOPICS: dict[str, tuple[Callable[[Fact], str | None], Callable[[Fact], bool]]] =
 }
 
 
-def _rank(fact: Fact, explicit: Callable[[Fact], bool], order: dict[str, int]) -> tuple:
+def _member_rank(member: tuple[int, str], *, facts: Sequence[Fact],
+                 explicit: Callable[[Fact], bool], order: dict[str, int]) -> tuple:
+    fact = facts[member[0]]
     return (explicit(fact), SOURCE_RANK[fact.source], fact.note_date or date.min,
             order.get(fact.evidence.document, 0), fact.evidence.page or 0, fact.evidence.start)
 
@@ -69,8 +72,8 @@ def resolve(facts: Sequence[Fact], documents: Sequence[str]) -> tuple[Fact, ...]
         if len({side for _, side in members}) < 2:
             continue
         explicit = TOPICS[topic][1]
-        winner_i, winner_side = max(members, key=lambda m, e=explicit: _rank(facts[m[0]], e,
-                                                                             order))
+        winner_i, winner_side = max(members, key=partial(_member_rank, facts=facts,
+                                                         explicit=explicit, order=order))
         winner = facts[winner_i]
         where = winner.evidence.document + (f" page {winner.evidence.page}"
                                             if winner.evidence.page else "")

@@ -10,6 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Generic, TypeVar
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -37,11 +38,14 @@ DATE_PATTERNS = [
 ]
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Found:
+class Found(Generic[T]):
     """A value found in text, with its character span in that text."""
 
-    value: object
+    value: T
     start: int
     end: int
 
@@ -74,9 +78,9 @@ SEASONS = {"winter": 1, "spring": 4, "summer": 7, "fall": 10, "autumn": 10}
 SEASON = re.compile(r"\b(last|this|past|previous) (winter|spring|summer|fall|autumn)\b|\b(last|past|previous) year\b|\ba year ago\b", re.I)
 
 
-def _season_dates(text: str, ref: date | None) -> list[Found]:
+def _season_dates(text: str, ref: date | None) -> list[Found[date]]:
     """"last winter", "this spring", "last year", relative to ``ref``."""
-    out = []
+    out: list[Found[date]] = []
     if ref is None:
         return out
     for m in SEASON.finditer(text):
@@ -92,9 +96,9 @@ def _season_dates(text: str, ref: date | None) -> list[Found]:
     return out
 
 
-def find_dates(text: str, ref: date | None = None) -> list[Found]:
+def find_dates(text: str, ref: date | None = None) -> list[Found[date]]:
     """Every date in ``text`` (full, month/year, month/day or bare month), earliest span first."""
-    found: list[Found] = []
+    found: list[Found[date]] = []
     taken: list[tuple[int, int]] = []
     for pattern, form in DATE_PATTERNS:
         for m in pattern.finditer(text):
@@ -168,9 +172,9 @@ class Duration:
     ago: bool = False
 
 
-def find_durations(text: str, ref: date | None) -> list[Found]:
+def find_durations(text: str, ref: date | None) -> list[Found[Duration]]:
     """Durations in ``text``: "x 8 weeks", "for two months", "since 9/2/2026", "from A to B"."""
-    out: list[Found] = []
+    out: list[Found[Duration]] = []
     for m in [*RANGE.finditer(text), *DATE_RANGE.finditer(text)]:
         if any(f.start < m.end() and m.start() < f.end for f in out):
             continue
@@ -213,7 +217,8 @@ def find_durations(text: str, ref: date | None) -> list[Found]:
     return sorted(out, key=lambda f: f.start)
 
 
-def nearest(found: list[Found], start: int, end: int, *, limit: int = 120) -> Found | None:
+def nearest(found: list[Found[T]], start: int, end: int, *,
+            limit: int = 120) -> Found[T] | None:
     """The found value closest to the span [start, end) within ``limit`` characters."""
     best, best_d = None, limit + 1
     for f in found:
@@ -287,7 +292,7 @@ def find_imaging_region(text: str, start: int, end: int) -> str | None:
 
 def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | None:
     """The spinal region named nearest to [start, end), preferring words inside the span."""
-    found: list[Found] = []
+    found: list[Found[str]] = []
     for pattern, region in REGION_WORDS:
         for m in pattern.finditer(text):
             found.append(Found(region, m.start(), m.end()))
@@ -352,7 +357,7 @@ def find_imaging_result(text: str) -> str | None:
 AGE = re.compile(r"\b(\d{1,3})[- ]?(?:y/?o|yo|yr old|year[- ]old|years? old|-year-old)\b", re.I)
 
 
-def find_age(text: str) -> Found | None:
+def find_age(text: str) -> Found[int] | None:
     """The first age stated as "57 yo", "57-year-old" (value: years), with its span."""
     m = AGE.search(text)
     if m and 0 <= int(m.group(1)) <= 120:
@@ -365,9 +370,9 @@ NOTE_DATE = re.compile(
     r"(?P<d>[0-9A-Za-z/,. -]{6,25})")
 
 
-def note_dates(text: str) -> list[Found]:
+def note_dates(text: str) -> list[Found[date]]:
     """Date-of-service headers in a document: each one dates the text that follows it."""
-    out = []
+    out: list[Found[date]] = []
     for m in NOTE_DATE.finditer(text):
         dates = find_dates(m.group("d"))
         full = [d for d in dates if d.start == 0]
@@ -446,10 +451,10 @@ def find_recency(clause: str, ref: date | None, *, remote_days: int = 365) -> st
         return "remote"
     if ref is None:
         return None
-    when: list[date] = [f.value for f in find_dates(clause, ref)]  # type: ignore[misc]
+    when: list[date] = [f.value for f in find_dates(clause, ref)]
     when += [date(int(m.group()), 7, 1) for m in YEAR.finditer(clause)]
-    when += [f.value.end for f in find_durations(clause, ref)  # type: ignore[union-attr]
-             if f.value.ago and f.value.end is not None]  # type: ignore[union-attr]
+    when += [f.value.end for f in find_durations(clause, ref)
+             if f.value.ago and f.value.end is not None]
     if not when:
         return None
     latest = max(when)

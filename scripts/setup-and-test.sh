@@ -15,4 +15,5 @@ fi
 [ -x .venv/bin/python ] || python3.11 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,batch,ocr,web]'
 .venv/bin/ruff check .
+.venv/bin/mypy
 .venv/bin/python -m pytest -q -p no:cacheprovider

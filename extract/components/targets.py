@@ -9,8 +9,8 @@ run of spaces, so phrases wrapped across lines or padded by PDF extraction still
 """
 
 import re
-from re import _constants as sre_constants
-from re import _parser as sre_parser
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
