@@ -362,19 +362,33 @@ CREDENTIAL_AFTER = re.compile(r"[ \t]*(?:,[ \t]*(?:DPT|MPT|MSPT|OCS|SCS|CSCS|ATC
 CREDENTIAL_BEFORE = re.compile(r"[A-Z][a-z]+\.?,[ \t]*$")
 
 
-def _therapy_credit(text: str, start: int, end: int) -> bool:
-    """A therapy word that names a provider, not a treatment: a credential after a name
-    ("Jane Roe, PT, DPT") or an all-capitals letterhead line ("ACTIVE MOTION PHYSICAL
-    THERAPY")."""
+ORGANIZATION = re.compile(r"\b(?:CLINIC|CENTER|CENTRE|ASSOCIATES|HOSPITAL|MEDICAL|INSTITUTE|"
+                          r"GROUP|DEPARTMENT|SERVICES|PHYSICAL THERAPY|REHAB\w*|PC|LLC|INC)\b")
+SIGNATURE = re.compile(r"^[ \t]*(?:[A-Z]\.|[A-Z][a-z]+)(?: [A-Z]\.)? [A-Z][A-Za-z'-]+,? "
+                       r"(?:MD|DO|PA-C|NP|DPT|PT|DC|RN|FNP|MBBS|PhD)\b.*$")
+
+
+def _provider_name(text: str, start: int, end: int, *, therapy: bool) -> bool:
+    """A mention that names who wrote, not what the patient has or had: a letterhead line in
+    capitals naming an organization ("UNIVERSITY HEADACHE & CSF DISORDERS CLINIC"), a
+    signature ("S. Rahimi, MD - Neurology (Headache Medicine)"), and for therapy words also
+    a credential after a name ("Jane Roe, PT, DPT") or any capitals letterhead line ("ACTIVE
+    MOTION PHYSICAL THERAPY")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end]
+    letterhead = (line.upper() == line and not any(c.isdigit() for c in line)
+                  and len(line.split()) <= 8 and ":" not in line)
+    if letterhead and ORGANIZATION.search(line) or SIGNATURE.match(line):
+        return True
+    if not therapy:
+        return False
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end < 0 else line_end
     before, after = text[line_start:start], text[end:line_end]
-    if CREDENTIAL_BEFORE.search(before) and CREDENTIAL_AFTER.match(after):
-        return True
-    line = text[line_start:line_end]
-    return (line.upper() == line and not any(c.isdigit() for c in line)
-            and len(line.split()) <= 8 and ":" not in line)
+    return bool(CREDENTIAL_BEFORE.search(before) and CREDENTIAL_AFTER.match(after)) or letterhead
 
 
 DOCUMENT_THERAPY = (("physical_therapy", re.compile(r"\b(?:physical therap\w*|physiotherap\w*|"
@@ -422,8 +436,8 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
             assertion, why = Assertion(rule.assertion), f"{rule.assertion}: normal finding"
         value: dict[str, Any] = dict(rule.value)
         kind = rule.kind
-        if kind == "conservative_therapy" and _therapy_credit(text, span.start_char,
-                                                               span.end_char):
+        if _provider_name(text, span.start_char, span.end_char,
+                          therapy=kind == "conservative_therapy"):
             continue  # "Therapist: Jane Roe, PT, DPT", a letterhead: who, not what was done
         if value.get("therapy") == "document":
             # "13 visits over 7 weeks" in a therapy note: the note says which therapy
@@ -453,6 +467,10 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
             value = {"lab": lab} if lab else {}
             if not abnormal and assertion in (Assertion.present, Assertion.historical):
                 assertion, why = Assertion.negated, "negated: laboratory value within normal"
+        elif kind == "interventional_treatment":
+            when = V.nearest(V.find_dates(clause, note_date), *crel, limit=60)
+            if when is not None:
+                value["date"] = when.value.isoformat()
         elif kind in SYMPTOMS:
             value.update(_symptom_values(clause, crel, note_date, kind))
         if any(key not in value for key in rule.require):

@@ -266,8 +266,12 @@ def _is_new(fact: Fact) -> bool | None:
 def new_onset(ctx: ScoringContext, *, kinds: list[str], trauma: str) -> LeafResult:
     """New-onset symptoms with no trauma (``trauma: absent``) or after trauma (``present``)."""
     symptoms = [f for f in ctx.of(*kinds) if f.assertion == A.present]
-    new = [f for f in symptoms if _is_new(f) is True]
     chronic = [f for f in symptoms if _is_new(f) is False]
+    # a symptom the chart calls chronic anywhere is not new because a flare of it is new or
+    # worse ("chronic LBP since 2012 ... flare for 10 days"); another kind may still be new
+    # ("chronic back pain, new radicular pain")
+    chronic_kinds = {f.kind for f in chronic}
+    new = [f for f in symptoms if _is_new(f) is True and f.kind not in chronic_kinds]
     hurt, denied = _trauma(ctx)
     if trauma == "absent":
         if hurt:
@@ -462,6 +466,10 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
         imaged = max(ctx.when(f) for f in recent)
         treated = [f for f in _therapy_facts(ctx, None) if f.assertion in DONE
                    and (_started(f) or imaged) > imaged]
+        # an injection, blood patch, ablation or course of antibiotics dated (or written up)
+        # after the imaging
+        treated += [f for f in ctx.of("interventional_treatment") if f.assertion == A.present
+                    and (ctx.when(f) or imaged) > imaged]
         if changed or treated:
             return LeafResult(NOT_MET, tuple((changed + treated)[:CITE]),
                               "new/worsening symptoms or treatment since the imaging")
