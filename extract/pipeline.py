@@ -284,11 +284,72 @@ def _denies_the_study(span, modifier) -> bool:
     if m_end <= span.start:  # "no prior MRI"
         gap = doc[m_end:span.start]
     elif m_start >= span.end:  # "MRI not done"
+        if V.IMAGING_NORMAL.search(doc[m_start:m_end].text):
+            return False  # "X-rays unremarkable", "bone scan was negative": read, so done
         gap = doc[span.end:m_start]
     else:
         return True
     words = [t.lower_ for t in gap if not t.is_space]
     return len(words) <= 4 and all(w in STUDY_GAP_WORDS for w in words)
+
+
+# "completed 12 sessions", "continue PT", "since the start of PT": a treatment given, though a
+# referral or plan is named in the same sentence
+THERAPY_GIVEN = re.compile(r"\b(?:completed|attended|finished|participated in|underwent|"
+                           r"continues?|continued|continuing|since (?:the )?start(?:ing)?|"
+                           r"has been (?:doing|attending|going to))\b", re.I)
+# "MRI ... performed 08/14/2026 shows": a study reported, though its order is quoted
+STUDY_REPORTED = re.compile(r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|"
+                            r"(?:was|were) (?:performed|obtained|done))\b|\bperformed (?:on )?"
+                            r"\d", re.I)
+
+
+NEW_EVENT = re.compile(r"\b(?:new|newly|now|recent|recently|acute|acutely|current(?:ly)?)\b", re.I)
+# "CT to rule out fracture", "MRI to evaluate for cord compression": a study named by its purpose
+STUDY_PURPOSE = re.compile(r"[^.;\n]{0,40}?\bto (?:rule out|r/o|exclude|evaluate(?: for)?|assess "
+                           r"for|look for)\b", re.I)
+
+
+def _cue_chars(span, modifier) -> tuple[int, int]:
+    doc = span.doc
+    start, end = modifier.modifier_span
+    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text)
+
+
+def _therapy_modifiers(span, sent, mods: list) -> list:
+    """A treatment's outcome is not a denial that it was given ("PT was not helpful", "no
+    relief from ibuprofen": the cue lies inside failure language), and a treatment said to be
+    completed or continuing is not a plan ("referred to PT and completed 12 sessions")."""
+    failed = [(m.start() + sent.start_char, m.end() + sent.start_char)
+              for m in V.FAILED.finditer(sent.text)]
+    given = bool(THERAPY_GIVEN.search(sent.text))
+    kept = []
+    for m in mods:
+        if m.category in ("NEGATED_EXISTENCE", "HYPOTHETICAL") and failed:
+            c_start, c_end = _cue_chars(span, m)
+            if any(f_start <= c_start < f_end or c_start <= f_start < c_end
+                   for f_start, f_end in failed):
+                continue
+        if m.category == "HYPOTHETICAL" and given:
+            continue
+        kept.append(m)
+    return kept
+
+
+def _imaging_cues(span, sent, cues: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(category, rule id) of a study's cues: a study "to rule out" a finding is planned, not
+    possible; a study whose result the sentence reports was done, though its order is quoted
+    with it ("CT ordered in the ED showed ...")."""
+    reported = bool(STUDY_REPORTED.search(sent.text))
+    purpose = STUDY_PURPOSE.match(span.doc.text, span.end_char)
+    if purpose and not reported:
+        cues = [*cues, ("HYPOTHETICAL", "study_purpose")]
+    out = []
+    for category, rule_id in cues:
+        if category == "HYPOTHETICAL" and reported:
+            continue
+        out.append(("HYPOTHETICAL" if category == "POSSIBLE_EXISTENCE" else category, rule_id))
+    return out
 
 
 def _sentence(span):
@@ -315,8 +376,18 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
             and not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)
             and not (span.label_ == "imaging" and m.category == "NEGATED_EXISTENCE"
                      and not _denies_the_study(span, m))]
+    if span.label_ == "conservative_therapy":
+        mods = _therapy_modifiers(span, sent, mods)
+    # "Hx of breast cancer with new thoracic back pain": what is new is not history
+    mods = [m for m in mods if not (m.category == "HISTORICAL"
+                                    and m.modifier_span[1] <= span.start
+                                    and NEW_EVENT.search(
+                                        span.doc[m.modifier_span[1]:span.start].text))]
+    cues = [(m.category, str(m.rule.metadata["id"])) for m in mods]
+    if span.label_ == "imaging":
+        cues = _imaging_cues(span, sent, cues)
     for category, assertion in CATEGORY_ASSERTION:
-        used = sorted(str(m.rule.metadata["id"]) for m in mods if m.category == category)
+        used = sorted(rule_id for cat, rule_id in cues if cat == category)
         if used:
             return assertion, tuple(used), f"{assertion.value}: ConText {', '.join(used)}"
     if section_assertion:

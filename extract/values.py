@@ -234,9 +234,9 @@ def nearest(found: list[Found[T]], start: int, end: int, *,
 
 
 FAILED = re.compile(
-    r"\b(?:no|without|w/o|minimal|little|limited|not much|temporary|transient|only (?:mild|minimal|partial|temporary|transient)) "
+    r"\b(?:no|without|w/o|minimal|little|limited|not much|temporary|transient|denie[sd]|not had|not gotten|not experienced|only (?:mild|minimal|partial|temporary|transient)) "
     r"(?:\w+ ){0,2}(?:improvement|relief|benefit|help|response|change|success)|\bfail(?:ed|ure|s|ing)?\b|"
-    r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:help|improv|work|reliev|resolv|respond|provide (?:\w+ )?relief|get(?:ting)? better)\w*|"
+    r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:help|improv|work|reliev|resolv|respond|provide (?:\w+ )?relief|get(?:ting)? better|(?:well )?controlled|effective)\w*|"
     r"\b(?:unsuccessful|ineffective|refractory|persistent|persists|persisting|continued pain|continues to have|still has|still having|"
     r"worse(?:ned|ning)?|unchanged|no better|exhausted|not effective|not tolerated|could not tolerate|intolerant|plateaued|goals (?:were )?not met|not meeting (?:\w+ )?goals)\b",
     re.I)
@@ -414,7 +414,7 @@ def read_lab(text: str) -> tuple[str | None, bool | None]:
 # ("L ankle ORIF", "gout flare in the left great toe"), and words that put it on the spine.
 BODY_SITE = re.compile(
     r"\b(?P<site>ankles?|knees?|(?:great |big )?toes?|feet|foot|heels?|wrists?|hands?|fingers?|"
-    r"thumbs?|elbows?|shoulders?|rotator cuff|hips?|femur|femoral|tibia[l]?|fibula[r]?|"
+    r"thumbs?|elbows?|shoulders?|rotator cuff|hips?|femur|femoral|arms?|forearms?|tibia[l]?|fibula[r]?|"
     r"humer(?:us|al)|radius|ulna[r]?|clavicle|ribs?|nose|nasal|jaw|orbit(?:al)?|"
     r"(?:ACL|MCL|meniscus|achilles tendon)|forearm|shin|calf|thigh|patella[r]?|podagra|"
     r"first MTP|MTP joint|metatarsal\w*|metacarpal\w*|skin|urinary tract|bladder infection|"
