@@ -236,7 +236,10 @@ def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None,
         out["date"] = when.value.isoformat()
     aborted = V.IMAGING_ABORTED.search(sentence)
     result = ("aborted" if aborted else
-              V.find_imaging_result(clause[rel[1]:]) or V.find_imaging_result(clause))
+              V.find_imaging_result(clause[rel[1]:]) or V.find_imaging_result(clause)
+              # "radiographs today: AP view limited; lateral view shows possible ...": the
+              # report goes on past the clause
+              or V.find_imaging_result(sentence[sentence.find(clause) + len(clause):]))
     if result and "date" not in out and not aborted and not REPORTED.search(clause):
         # "CT best answers the fracture question": words about a finding, no study reported
         result = None
@@ -558,6 +561,13 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         evidence = Evidence(document=document, page=page_number, start=ev_start,
                             end=ev_end, text=text[ev_start:ev_end])
         source = V.find_source(text, span.start_char, span.end_char)
+        if source == "form_field":
+            # a form answers by the box it ticks: "Metal fragments ... [ ] Yes [x] No"
+            answer = V.find_form_answer(text, span.start_char, span.end_char)
+            if answer == "no" and assertion != Assertion.negated:
+                assertion, why = Assertion.negated, "negated: form field ticked No"
+            elif answer == "yes" and assertion == Assertion.negated:
+                assertion, why = Assertion.present, "present: form field ticked Yes"
         for k in (kind, *rule.also):
             spec = kinds.get(k)
             site = (V.find_body_site(clause) if spec is not None

@@ -29,11 +29,21 @@ DEVICE_REASONS = ("pacemaker", "implant", "cochlear_implant")
 MRI_WORDS = re.compile(r"\bMR(?:I|A)?\b|magnetic resonance", re.I)
 
 
+DEVICE_WORDS = re.compile(r"\b(?:pacemaker|pacer|defibrillator|(?-i:ICD|AICD|PPM)|device|"
+                          r"implant\w*|stimulator|clip|leads?|generator)\b", re.I)
+
+
 def _mri_device_side(fact: Fact) -> str | None:
-    """``unsafe`` or ``conditional`` for a device statement about MRI; None otherwise."""
+    """``unsafe`` or ``conditional`` for a statement about MRI and an implanted device
+    ("MRI contraindicated given pacemaker" counts, "MRI contraindicated: claustrophobia"
+    does not); None otherwise."""
     if fact.kind == "mri_conditional_device":
         return "conditional"
-    if fact.kind == "mri_contraindicated" and fact.value.get("reason") in DEVICE_REASONS:
+    if fact.kind != "mri_contraindicated":
+        return None
+    reason = fact.value.get("reason")
+    if reason in DEVICE_REASONS or (reason == "mri_not_possible"
+                                    and DEVICE_WORDS.search(fact.evidence.text)):
         return "unsafe"
     return None
 

@@ -30,6 +30,7 @@ _UNIT = r"(?:days?|d|weeks?|wks?|w|months?|mos?|m|years?|yrs?|y)"
 DATE_PATTERNS = [
     (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), "ymd"),
     (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b"), "mdy"),
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[ -]?({_MONTH})\.?[ -]?,?[ ]?(\d{{4}})\b", re.I), "dMy"),
     (re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I), "Mdy"),
     (re.compile(rf"\b({_MONTH})\.?,?\s+(\d{{4}})\b", re.I), "My"),
     (re.compile(r"\b(\d{1,2})/(\d{4})\b"), "my"),
@@ -110,6 +111,8 @@ def find_dates(text: str, ref: date | None = None) -> list[Found[date]]:
                 when = _safe_date(int(g[0]), int(g[1]), int(g[2]))
             elif form == "mdy":
                 when = _safe_date(_year(g[2]), int(g[0]), int(g[1]))
+            elif form == "dMy":
+                when = _safe_date(int(g[2]), MONTHS[g[1].lower()[:3]], int(g[0]))
             elif form == "Mdy":
                 when = _safe_date(int(g[2]), MONTHS[g[0].lower()[:3]], int(g[1]))
             elif form == "My":
@@ -316,7 +319,7 @@ def find_change(text: str) -> str | None:
     return _first_label(text, CHANGES)
 
 
-IMAGING_INDETERMINATE = re.compile(r"\b(?:non-?diagnostic|indeterminate|inconclusive|limited by (?:motion|artifact)|(?:severely |markedly )?(?:motion[- ]degraded|degraded by motion)|motion artifact|non-?interpretable|uninterpretable|suboptimal|limited study|could not be interpreted)\b", re.I)
+IMAGING_INDETERMINATE = re.compile(r"\b(?:non-?diagnostic|indeterminate|inconclusive|limited by (?:motion|artifact|bowel gas|body habitus|habitus|overlying \w+|\w+ artifact)|limited (?:study|exam|examination|evaluation|views?)|(?:severely |markedly )?(?:motion[- ]degraded|degraded by motion)|motion artifact|non-?interpretable|uninterpretable|suboptimal|limited study|could not be interpreted)\b", re.I)
 IMAGING_EQUIVOCAL = re.compile(r"\b(?:equivocal|questionable|possible|cannot exclude|can't exclude|unclear|indistinct)\b", re.I)
 IMAGING_INFECTION = re.compile(r"\b(?:osteomyelitis|discitis|diskitis|abscess|concerning for infection|suggestive of infection|infectious)\b", re.I)
 # "stable compression fracture", "no instability on flexion/extension": a finding without an
@@ -467,6 +470,26 @@ FORM_LINE = re.compile(r"\[\s*[xX✓✔*]?\s*\]|[☐☑☒]|\(\s*[xX]\s*\)|"
                        r"new|chronic|none)\s*$", re.I | re.M)
 AMENDMENT = re.compile(r"\b(?:addendum|late entry|amended|amendment|correction|corrected (?:note|"
                        r"entry|report))\b", re.I)
+
+
+_BOX = r"(?:\[\s*[xX✓✔*]\s*\]|[☑☒]|\(\s*[xX]\s*\))"
+_EMPTY = r"(?:\[\s*\]|☐|\(\s*\))"
+FORM_NO = re.compile(rf"{_EMPTY}\s*yes\b.{{0,12}}?{_BOX}\s*no\b|{_BOX}\s*no\b|\bno\s*{_BOX}|"
+                     rf"^[^:\n]*:\s*(?:no|n|none|denies|negative)\s*$", re.I | re.M)
+FORM_YES = re.compile(rf"{_BOX}\s*yes\b|\byes\s*{_BOX}|^[^:\n]*:\s*(?:yes|y)\b", re.I | re.M)
+
+
+def find_form_answer(text: str, start: int, end: int) -> str | None:
+    """``yes`` or ``no`` as ticked on the form line of the mention at [start, end)
+    ("Metal fragments ...... [ ] Yes [x] No"); None when the line ticks nothing."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    if FORM_NO.search(line):
+        return "no"
+    if FORM_YES.search(line):
+        return "yes"
+    return None
 
 
 def find_source(text: str, start: int, end: int) -> str:

@@ -132,6 +132,10 @@ def _is_study(fact: Fact) -> bool:
     return fact.value.get("date") is not None or fact.value.get("result") is not None
 
 
+DEVICE_REASONS = ("pacemaker", "implant", "cochlear_implant")
+MRI_WORDS = re.compile(r"\bMR(?:I|A)?\b|magnetic resonance|\bscanner\b|\bmagnet", re.I)
+
+
 @predicate("mri_not_possible")
 def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     """MRI contraindicated / aborted (or indeterminate) vs MRI-conditional or diagnostic MRI."""
@@ -139,6 +143,13 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     # the gate of ctx.of leaves the superseded side out
     contra = [f for f in ctx.of("mri_contraindicated") if f.assertion in DONE]
     conditional = [f for f in ctx.of("mri_conditional_device") if f.assertion in DONE]
+    pending = [f for f in ctx.of("mri_conditional_device")
+               if f.assertion in (A.possible, A.hypothetical)]
+    if pending:
+        # "MR-conditional status pending": a device named without a word about MRI no longer
+        # says MRI cannot be done (the policy's note reads a pacemaker as supporting it)
+        contra = [f for f in contra if f.value.get("reason") not in DEVICE_REASONS
+                  or MRI_WORDS.search(f.evidence.text)]
     # an MRI attempted (or ordered) that could not be done: MRI cannot be performed
     contra += [f for f in ctx.of("imaging") if f.assertion in (*DONE, A.hypothetical)
                and f.value.get("modality") == "mri" and f.value.get("result") == "aborted"]
@@ -151,7 +162,8 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
         reason = contra[0].value.get("reason") or contra[0].value.get("result") or "documented"
         return LeafResult(MET, tuple(contra), f"MRI not possible: {reason}")
     against = list(conditional)
-    against += [f for f in ctx.of("mri_contraindicated") if f.assertion == A.negated]
+    if not pending:  # "no pacemaker" says nothing about the device whose status is pending
+        against += [f for f in ctx.of("mri_contraindicated") if f.assertion == A.negated]
     diagnostic = [f for f in ctx.of("imaging") if f.assertion in DONE
                   and f.value.get("modality") == "mri" and (_is_study(f) or f.value.get("done"))
                   and f.value.get("result") not in ("indeterminate", "aborted")]
@@ -339,7 +351,11 @@ def trauma_suspicion(ctx: ScoringContext, *, kinds: list[str]) -> LeafResult:
     injury = fact_present(ctx, kinds=kinds, possible=True)
     if not hurt:
         return LeafResult(UNKNOWN, (), "no trauma documented")
-    return _combine_all([LeafResult(MET, tuple(hurt[:CITE]), "trauma documented"), injury])
+    # "follow-up to inconclusive imaging": the first study must have been inconclusive
+    inconclusive = imaging_result(ctx, modalities=["xray", "ct", "mri"],
+                                  results=["indeterminate", "equivocal"])
+    return _combine_all([LeafResult(MET, tuple(hurt[:CITE]), "trauma documented"), injury,
+                         inconclusive])
 
 
 @predicate("pediatric_trauma")
