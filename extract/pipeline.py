@@ -256,6 +256,8 @@ STUDY_DONE = re.compile(r"\b(?:had|has had|have had|underwent|undergone|performe
 
 # A study that was done and read: a report verb, or "MRI L-spine: ..." / "on MRI".
 REPORTED = re.compile(r"\b(?:show(?:s|ed|ing|n)?|demonstrat\w+|reveal\w*|found|noted|read as|"
+                      r"unremarkable|within normal limits|(?:has|have) been (?:normal|abnormal|"
+                      r"negative|positive)|"
                       r"interpreted|impression|findings?|consistent with|c/w|dated|performed|"
                       r"obtained|done|confirm\w*|seen|visualized|identified|suggest\w*)\b|"
                       r"(?:MRI|CT|x-?rays?|XR|films?|radiographs?|scan)\b[^:.;]{0,30}:|"
@@ -303,6 +305,7 @@ THERAPY_GIVEN = re.compile(r"\b(?:completed|attended|finished|participated in|un
                            r"has been (?:doing|attending|going to))\b", re.I)
 # "MRI ... performed 08/14/2026 shows": a study reported, though its order is quoted
 STUDY_REPORTED = re.compile(r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|"
+                            r"underwent|has had|have had|"
                             r"(?:was|were) (?:performed|obtained|done))\b|\bperformed (?:on )?"
                             r"\d", re.I)
 

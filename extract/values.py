@@ -308,7 +308,7 @@ def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | No
 
 NEW = re.compile(r"\b(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?)\b", re.I)
 WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse(?!\s+(?:w/|(?:with|when|on|after|in|at|during|by|upon|if|while|for|standing|sitting|walking|bending|lifting)\b))|progressive(?:ly)?|progressing|increasing|increased|escalating|progressed|(?<!patient )(?<!pt )(?<!he )(?<!she )(?<!they )declined|deteriorat\w+|less steady|less steadily)\b", re.I)
-CHRONIC = re.compile(r"\b(?:chronic|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)
+CHRONIC = re.compile(r"\b(?:chronic|recurren(?:t|ce)|recurring|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)
 
 
 CHANGES = (("chronic", CHRONIC), ("worsening", WORSE), ("new", NEW))
