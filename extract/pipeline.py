@@ -211,7 +211,7 @@ def _symptom_values(clause: str, rel: tuple[int, int], ref: date | None,
             out["onset_days"] = (ref - d.end).days
         elif d.days is not None:
             out["onset_days"] = d.days
-    change = V.find_change(clause)
+    change = V.find_change(clause, *rel)
     if change:
         out["change"] = change
     if POSTOP.search(clause):

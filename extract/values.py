@@ -139,7 +139,8 @@ DURATION = re.compile(
     rf"(?P<num>{_NUM})\+?(?:\s*(?:-|to)\s*(?P<num2>\d+))?\s*[- ]?(?P<unit>{_UNIT})\b(?P<tail>(?:\s+(?:of|trial|course|history|duration|ago|prior|earlier|before))?)",
     re.I)
 SINCE = re.compile(r"\b(?:since|starting|started|beginning|began|from)"
-                   r"(?:\s+(?:on|in|around|about|approximately|roughly|circa|~))?\b", re.I)
+                   r"(?:\s*~\s*|\s+)?(?:(?:on|in|around|about|approximately|roughly|circa|early|"
+                   r"late|mid)\b\s*)*", re.I)
 _FULL_DATE = (rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/(?:\d{{4}}|\d{{2}})|"
               rf"{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})")
 # "Dates of care: 08/20/2026 to 10/03/2026", "8/20/26 - 10/3/26": two full dates need no "from"
@@ -314,9 +315,15 @@ CHRONIC = re.compile(r"\b(?:chronic|recurren(?:t|ce)|recurring|long[- ]?standing
 CHANGES = (("chronic", CHRONIC), ("worsening", WORSE), ("new", NEW))
 
 
-def find_change(text: str) -> str | None:
-    """new / worsening / chronic as the clause describes a symptom."""
-    return _first_label(text, CHANGES)
+def find_change(text: str, start: int | None = None, end: int | None = None) -> str | None:
+    """new / worsening / chronic as the clause describes a symptom; with the mention's span,
+    the word nearest to it ("long-standing RA with new neck pain": new, for the pain)."""
+    if start is None or end is None:
+        return _first_label(text, CHANGES)
+    found = [Found(label, m.start(), m.end()) for label, pattern in CHANGES
+             for m in pattern.finditer(text)]
+    hit = nearest(found, start, end, limit=len(text))
+    return hit.value if hit is not None else None
 
 
 IMAGING_INDETERMINATE = re.compile(r"\b(?:non-?diagnostic|indeterminate|inconclusive|limited by (?:motion|artifact|bowel gas|body habitus|habitus|overlying \w+|\w+ artifact)|limited (?:study|exam|examination|evaluation|views?)|(?:severely |markedly )?(?:motion[- ]degraded|degraded by motion)|motion artifact|non-?interpretable|uninterpretable|suboptimal|limited study|could not be interpreted)\b", re.I)

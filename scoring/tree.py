@@ -133,9 +133,12 @@ def evaluate(node: Node, ctx: ScoringContext) -> NodeResult:
         reason = ", ".join(f"{c.node.id} {c.status.value}" for c in decided) or "no child decided"
         result = NodeResult(node, status, (), f"{node.op}: {reason}", children)
     if node.region is not None and ctx.region not in (node.region, "any", None):
-        return NodeResult(node, Status.not_met, (), f"applies to {node.region} requests only; "
-                          f"requested region is {ctx.region}", result.children,
-                          region_excluded=True)
+        why = f"applies to {node.region} requests only; requested region is {ctx.region}"
+        # the stem states the region ("spondylosis of the lumbar spine"): not met either
+        children = tuple(NodeResult(c.node, Status.not_met, (), why, c.children,
+                                    region_excluded=True) if c.node.id.endswith(".0") else c
+                         for c in result.children)
+        return NodeResult(node, Status.not_met, (), why, children, region_excluded=True)
     return result
 
 
