@@ -85,7 +85,8 @@ def build_nlp():
         "max_scope": None})
     context.add([
         ConTextRule(literal=r.literal, category=r.category, direction=r.direction,
-                    pattern=r.pattern, max_scope=r.max_scope,
+                    pattern=list(r.pattern) if isinstance(r.pattern, tuple) else r.pattern,
+                    max_scope=r.max_scope,
                     allowed_types=set(r.allowed_types) if r.allowed_types else None,
                     excluded_types=set(r.excluded_types) if r.excluded_types else None,
                     metadata={"id": r.id})
@@ -347,7 +348,7 @@ def _imaging_cues(span, sent, cues: list[tuple[str, str]]) -> list[tuple[str, st
     possible; a study whose result the sentence reports was done, though its order is quoted
     with it ("CT ordered in the ED showed ...")."""
     reported = bool(STUDY_REPORTED.search(sent.text))
-    purpose = STUDY_PURPOSE.match(span.doc.text, span.end_char)
+    purpose = STUDY_PURPOSE.match(sent.text, span.end_char - sent.start_char)
     if purpose and not reported:
         cues = [*cues, ("HYPOTHETICAL", "study_purpose")]
     out = []

@@ -49,7 +49,9 @@ class ContextRuleSpec(BaseModel):
     category: Literal["NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "HISTORICAL",
                       "FAMILY", "TERMINATE", "PSEUDO"]
     direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
-    pattern: str | None = None
+    # a regex over the text (slow in medspaCy: each runs over every page), or a spaCy token
+    # pattern (a list of token dicts, matched by spaCy's Matcher: prefer it)
+    pattern: str | tuple[dict[str, Any], ...] | None = None
     max_scope: int | None = None
     allowed_types: tuple[str, ...] | None = None
     excluded_types: tuple[str, ...] | None = None
