@@ -196,11 +196,13 @@ class System:
     def ours(cls, rules: ContextRuleFile | None = None) -> System:
         """Our rules: the very component of ``build_nlp()``, or a twin with ``rules``."""
         nlp = build_nlp()
-        ours = nlp.get_pipe("medspacy_context")
+        ours = nlp.get_pipe("priorauth_context")
         if rules is None:
             return cls("ours", ours)
         context = _new_context(nlp, "bench_context_candidate", max_scope=ours.max_scope)
-        context.add([_spec_to_rule(r) for r in rules.rules])
+        from priorauth.extract.components.context import to_medspacy
+
+        context.add([to_medspacy(r) for r in rules.rules])
         return cls("candidate", context)
 
     @classmethod
@@ -250,17 +252,6 @@ def _new_context(nlp, name: str, max_scope: int | None):
 
     return ConText(nlp, name=name, rules=None, input_span_type="group",
                    span_group_name=SPAN_GROUP, max_scope=max_scope)
-
-
-def _spec_to_rule(r):
-    """A rule-file entry as ``build_nlp`` turns it into a medspaCy ConTextRule."""
-    from medspacy.context import ConTextRule
-
-    return ConTextRule(literal=r.literal, category=r.category, direction=r.direction,
-                       pattern=r.pattern, max_scope=r.max_scope,
-                       allowed_types=set(r.allowed_types) if r.allowed_types else None,
-                       excluded_types=set(r.excluded_types) if r.excluded_types else None,
-                       metadata={"id": r.id})
 
 
 def load_rule_file(path: Path) -> ContextRuleFile:

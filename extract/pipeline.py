@@ -24,7 +24,7 @@ from priorauth.extract import values as V
 from priorauth.extract.encounters import page_note_marks
 from priorauth.extract.ingest import Document, Page
 from priorauth.extract.resolve import resolve
-from priorauth.extract.rules_io import context_rules, section_rules, target_rules
+from priorauth.extract.rules_io import section_rules, target_rules
 from priorauth.models import Assertion, Evidence, Fact
 from priorauth.models.kinds import fact_kinds
 
@@ -70,47 +70,29 @@ def build_nlp():
     with _medspacy_without_quickumls():
         import medspacy  # noqa: F401  (registers the medspaCy factories)
     import spacy
-    from medspacy.context import ConTextRule
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
 
-    import priorauth.extract.components.sentences  # noqa: F401  (registers the factory)
-    import priorauth.extract.components.targets  # noqa: F401  (registers the factory)
+    import priorauth.extract.components  # noqa: F401  (registers our factories)
 
     nlp = spacy.blank("en")
     nlp.tokenizer = create_medspacy_tokenizer(nlp)
     nlp.add_pipe("priorauth_sentences")
+    nlp.add_pipe("priorauth_sections")
     nlp.add_pipe("priorauth_targets", config={"span_group": SPAN_GROUP})
-    context = nlp.add_pipe("medspacy_context", config={
-        "rules": None, "input_span_type": "group", "span_group_name": SPAN_GROUP,
-        "max_scope": None})
-    context.add([
-        ConTextRule(literal=r.literal, category=r.category, direction=r.direction,
-                    pattern=list(r.pattern) if isinstance(r.pattern, tuple) else r.pattern,
-                    max_scope=r.max_scope,
-                    allowed_types=set(r.allowed_types) if r.allowed_types else None,
-                    excluded_types=set(r.excluded_types) if r.excluded_types else None,
-                    metadata={"id": r.id})
-        for r in context_rules().rules])
+    nlp.add_pipe("priorauth_context", config={"span_group": SPAN_GROUP})
     return nlp
-
-
-@cache
-def _section_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, str | None]]]:
-    lookup: dict[str, tuple[str, str | None]] = {}
-    literals: list[str] = []
-    for rule in section_rules().rules:
-        for literal in rule.literals:
-            lookup[literal.lower()] = (rule.category, rule.assertion)
-            literals.append(re.escape(literal))
-    literals.sort(key=len, reverse=True)
-    pattern = re.compile(rf"(?im)(?:^|(?<=[.\n]\s)|(?<=,)\s?)[ \t]*({'|'.join(literals)})\s*:")
-    return pattern, lookup
 
 
 def find_sections(text: str) -> list[tuple[int, str, str | None]]:
     """(offset, category, imposed assertion) for every section header in ``text``."""
-    pattern, lookup = _section_pattern()
-    return [(m.start(1), *lookup[m.group(1).lower()]) for m in pattern.finditer(text)]
+    return _section_finder().find(text)
+
+
+@cache
+def _section_finder():
+    from priorauth.extract.components.sections import SectionFinder
+
+    return SectionFinder(section_rules())
 
 
 def _last_before(marks: list[tuple], offset: int):
@@ -491,7 +473,9 @@ def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
 def _page_facts(doc, text: str, document: str, page_number: int | None,
                 note_marks: list[tuple[int, date | None]],
                 rule_by_id: dict, request_date: date | None = None) -> list[Fact]:
-    sections = find_sections(text)
+    sections = doc._.priorauth_sections
+    if sections is None:
+        sections = find_sections(text)
     spans = list(doc.spans.get(SPAN_GROUP, []))
     kinds = fact_kinds().kinds
     facts: list[Fact] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,6 +24,15 @@ def _load(name: str, schema: type[BaseModel]):
         return schema.model_validate(json.loads(text))
     except (json.JSONDecodeError, ValidationError) as exc:
         raise RuleFileError(f"{source}: {exc}") from exc
+
+
+def load_rule_file(path: str | Path, schema: type[BaseModel]):
+    """A user's own rule file (a component's ``rules=`` config), validated like ours."""
+    path = Path(path)
+    try:
+        return schema.model_validate(json.loads(path.read_text("utf-8")))
+    except (OSError, json.JSONDecodeError, ValidationError) as exc:
+        raise RuleFileError(f"{path}: {exc}") from exc
 
 
 @cache

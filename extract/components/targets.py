@@ -15,7 +15,8 @@ from re import _parser as sre_parser  # type: ignore[attr-defined]
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from priorauth.extract.rules_io import target_rules
+from priorauth.extract.rules_io import load_rule_file, target_rules
+from priorauth.models.rules import TargetRuleFile
 
 SPAN_GROUP = "priorauth_facts"
 
@@ -96,11 +97,12 @@ def _lead(items: list) -> list[str] | None:
 class TargetFinder:
     """Adds one span per regex match of every target rule."""
 
-    def __init__(self, *, span_group: str = SPAN_GROUP, prefilter: bool = True):
+    def __init__(self, *, span_group: str = SPAN_GROUP, prefilter: bool = True,
+                 rules: TargetRuleFile | None = None):
         self.span_group = span_group
         self.prefilter = prefilter
         self.rules = []
-        for rule in target_rules().rules:
+        for rule in (rules or target_rules()).rules:
             pattern = flexible_spaces(rule.pattern)
             self.rules.append((rule.id, rule.kind, re.compile(pattern, re.IGNORECASE),
                                required_prefixes(pattern)))
@@ -136,6 +138,8 @@ class TargetFinder:
 
 @Language.factory("priorauth_targets", assigns=["doc.spans"])
 def make_targets(nlp: Language, name: str, span_group: str = SPAN_GROUP,
-                 prefilter: bool = True) -> TargetFinder:
-    """Factory for :class:`TargetFinder` (rules from the packaged ``targets.json``)."""
-    return TargetFinder(span_group=span_group, prefilter=prefilter)
+                 prefilter: bool = True, rules: str | None = None) -> TargetFinder:
+    """Factory for :class:`TargetFinder`: ``rules`` is the path of a target rule file
+    (default: the packaged ``targets.json``)."""
+    return TargetFinder(span_group=span_group, prefilter=prefilter,
+                        rules=None if rules is None else load_rule_file(rules, TargetRuleFile))
