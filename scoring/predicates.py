@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from priorauth.models import Assertion, Fact
+from priorauth.models import Assertion, Fact, Recency
 from priorauth.scoring.context import LeafResult, ScoringContext
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
@@ -257,6 +257,27 @@ def _trauma(ctx: ScoringContext) -> tuple[list[Fact], list[Fact]]:
     return present, denied
 
 
+def _old_injury(ctx: ScoringContext, hurt: list[Fact]) -> list[Fact]:
+    """The chronic symptoms that make an undated injury an old one: no trauma mention is dated
+    recent, and every pain or radiculopathy mention with an onset is chronic ("chronic low
+    back pain since her industrial injury"). Empty when the injury may be recent."""
+    if any(f.recency == Recency.recent for f in hurt):
+        return []
+    new, chronic = _onset_split([f for f in ctx.of("pain", "radiculopathy")
+                                 if f.assertion == A.present])
+    return [] if new else chronic
+
+
+def _onset_split(symptoms: list[Fact]) -> tuple[list[Fact], list[Fact]]:
+    """(new, chronic) mentions. A symptom the chart calls chronic anywhere is not new because
+    a flare of it is new or worse ("chronic LBP since 2012 ... flare for 10 days"); another
+    kind may still be new ("chronic back pain, new radicular pain")."""
+    chronic = [f for f in symptoms if _is_new(f) is False]
+    chronic_kinds = {f.kind for f in chronic}
+    new = [f for f in symptoms if _is_new(f) is True and f.kind not in chronic_kinds]
+    return new, chronic
+
+
 def _is_new(fact: Fact) -> bool | None:
     """New onset: a stated onset within ~6 months, or called new/acute/worsening; chronic:
     called chronic or present for over a year. A stated duration wins over the words."""
@@ -278,12 +299,7 @@ def _is_new(fact: Fact) -> bool | None:
 def new_onset(ctx: ScoringContext, *, kinds: list[str], trauma: str) -> LeafResult:
     """New-onset symptoms with no trauma (``trauma: absent``) or after trauma (``present``)."""
     symptoms = [f for f in ctx.of(*kinds) if f.assertion == A.present]
-    chronic = [f for f in symptoms if _is_new(f) is False]
-    # a symptom the chart calls chronic anywhere is not new because a flare of it is new or
-    # worse ("chronic LBP since 2012 ... flare for 10 days"); another kind may still be new
-    # ("chronic back pain, new radicular pain")
-    chronic_kinds = {f.kind for f in chronic}
-    new = [f for f in symptoms if _is_new(f) is True and f.kind not in chronic_kinds]
+    new, chronic = _onset_split(symptoms)
     hurt, denied = _trauma(ctx)
     if trauma == "absent":
         if hurt:
@@ -338,6 +354,10 @@ def trauma_imaging(ctx: ScoringContext, *, results: list[str],
         return LeafResult(NOT_MET, tuple(denied[:CITE]), "trauma denied")
     if not hurt:
         return LeafResult(UNKNOWN, (), "no trauma documented")
+    old = _old_injury(ctx, hurt)
+    if old:
+        return LeafResult(NOT_MET, tuple(old[:CITE]), "symptoms documented as chronic and the "
+                          "injury is not dated: no acute trauma to follow up")
     image = imaging_result(ctx, modalities=["xray", "ct", "mri"], results=results)
     return _combine_all([LeafResult(MET, tuple(hurt[:CITE]), "trauma documented"), image])
 
@@ -351,6 +371,10 @@ def trauma_suspicion(ctx: ScoringContext, *, kinds: list[str]) -> LeafResult:
     injury = fact_present(ctx, kinds=kinds, possible=True)
     if not hurt:
         return LeafResult(UNKNOWN, (), "no trauma documented")
+    old = _old_injury(ctx, hurt)
+    if old:
+        return LeafResult(NOT_MET, tuple(old[:CITE]), "symptoms documented as chronic and the "
+                          "injury is not dated: no acute trauma to follow up")
     # "follow-up to inconclusive imaging": the first study must have been inconclusive
     inconclusive = imaging_result(ctx, modalities=["xray", "ct", "mri"],
                                   results=["indeterminate", "equivocal"])

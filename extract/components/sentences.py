@@ -45,6 +45,8 @@ class ClinicalSentencizer:
                 j = i - 1
                 while j > 0 and doc[j].is_space:  # "end.  Next": skip the extra-space token
                     j -= 1
+                if doc[j].text == "," and j > 0 and doc[j - 1].text in ENDERS:
+                    j -= 1  # "adenopathy.,Degenerative": line breaks that became commas
                 start = doc[j].text in ENDERS and not token.is_space and (
                     token.text[:1].isupper() or token.text[:1].isdigit())
             token.is_sent_start = bool(start)
