@@ -560,8 +560,8 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
             spec = kinds.get(k)
             site = (V.find_body_site(clause) if spec is not None
                     and spec.site == "spinal_or_unspecified" else None)
-            recency = (V.find_recency(clause, note_date or request_date) if spec is not None
-                       and spec.recency == "not_remote" else None)
+            recency = (V.find_recency(clause, note_date or request_date, now=request_date)
+                       if spec is not None and spec.recency == "not_remote" else None)
             facts.append(Fact(kind=k, value=value, assertion=assertion, evidence=evidence,
                               rule_id=rule.id, modifiers=modifiers,
                               section=section[1] if section else None, note_date=note_date,

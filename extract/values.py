@@ -42,6 +42,9 @@ DATE_PATTERNS = [
 T = TypeVar("T")
 
 
+DATE_CUE = re.compile(r"\b(?:on|since|from|dated|until|through|by|of)\s+$", re.I)
+
+
 @dataclass(frozen=True)
 class Found(Generic[T]):
     """A value found in text, with its character span in that text."""
@@ -121,6 +124,9 @@ def find_dates(text: str, ref: date | None = None) -> list[Found[date]]:
                 if 1 <= int(g[0]) <= 12 and 1900 < int(g[1]) < 2100:
                     when = _safe_date(int(g[1]), int(g[0]), 15)
             elif form == "md":
+                if g[1] == "5" and int(g[0]) <= 5 and not DATE_CUE.search(
+                        text, max(0, m.start() - 8), m.start()):
+                    continue  # "5/5 strength", "4/5 EHL": a strength grade, not May 5th
                 if 1 <= int(g[0]) <= 12 and 1 <= int(g[1]) <= 31:
                     when = _before(ref, int(g[0]), int(g[1]))
             elif form == "M":
@@ -453,22 +459,26 @@ REMOTE_WORDS = re.compile(
 YEAR = re.compile(r"(?<![\d/.-])(?:19[4-9]\d|20[0-4]\d)(?![\d/-]|\.\d)")
 
 
-def find_recency(clause: str, ref: date | None, *, remote_days: int = 365) -> str | None:
+def find_recency(clause: str, ref: date | None, *, now: date | None = None,
+                 remote_days: int = 365) -> str | None:
     """``remote`` when the clause dates what it says (a year, a date, "in college",
-    "years ago") more than ``remote_days`` before ``ref``; ``recent`` when it dates it
-    inside; None when it gives no time."""
+    "years ago") more than ``remote_days`` before ``now`` (the request; default ``ref``);
+    ``recent`` when it dates it inside; None when it gives no time. ``ref`` (the note's date)
+    resolves relative times ("2 weeks ago"); an undated mention in a note written over
+    ``remote_days`` before ``now`` is remote too."""
     if REMOTE_WORDS.search(clause) and not re.search(r"\b(?:a|one|1) years? ago\b", clause, re.I):
         return "remote"
-    if ref is None:
+    now = now or ref
+    if ref is None or now is None:
         return None
     when: list[date] = [f.value for f in find_dates(clause, ref)]
     when += [date(int(m.group()), 7, 1) for m in YEAR.finditer(clause)]
     when += [f.value.end for f in find_durations(clause, ref)
              if f.value.ago and f.value.end is not None]
     if not when:
-        return None
+        return "remote" if (now - ref).days > remote_days else None
     latest = max(when)
-    return "remote" if (ref - latest).days > remote_days else "recent"
+    return "remote" if (now - latest).days > remote_days else "recent"
 
 
 # A mention on a form line: a checkbox, or "Field: yes/no" alone on its line.

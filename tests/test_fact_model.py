@@ -168,3 +168,20 @@ def test_form_field_ranks_below_narrative():
     unsafe = [f for f in facts if f.kind == "mri_contraindicated"
               and f.value.get("reason") == "pacemaker" and f.assertion == Assertion.present]
     assert unsafe and all(f.superseded for f in unsafe)
+
+
+@pytest.mark.parametrize("clause,recency", [
+    ("fell 2 weeks ago", "remote"),           # in a note written in 2005
+    ("slipped on a wet floor", "remote"),     # undated, but the note itself is years old
+])
+def test_recency_is_judged_at_the_request(clause, recency):
+    assert V.find_recency(clause, date(2005, 4, 18), now=date(2026, 10, 15)) == recency
+
+
+@pytest.mark.parametrize("text,dates", [
+    ("Motor strength appears 5/5 strength", []),
+    ("EHL 4/5 on the right", []),
+    ("seen on 5/5 for follow up", [date(2026, 5, 5)]),
+])
+def test_strength_grades_are_not_dates(text, dates):
+    assert [f.value for f in V.find_dates(text, date(2026, 10, 1))] == dates
