@@ -142,7 +142,7 @@ def find_dates(text: str, ref: date | None = None) -> list[Found[date]]:
 
 DURATION = re.compile(
     rf"(?:\bx\s*|\bfor\s+(?:the\s+)?(?:past\s+|last\s+|about\s+|approximately\s+|over\s+|nearly\s+|almost\s+)?|\bover\s+(?:the\s+)?(?:past\s+|last\s+)?|\b(?:past|last)\s+|\b)"
-    rf"(?P<num>{_NUM})\+?(?:\s*(?:-|to)\s*(?P<num2>\d+))?\s*[- ]?(?P<unit>{_UNIT})\b(?P<tail>(?:\s+(?:of|trial|course|history|duration|ago|prior|earlier|before))?)",
+    rf"(?P<num>{_NUM})\+?(?:\s*(?:-|to)\s*(?P<num2>\d+))?\s*[- ]?(?P<unit>{_UNIT})\b(?P<tail>(?:\s+(?:of|trial|course|history|h/o|hx|duration|ago|prior|earlier|before))?)",
     re.I)
 SINCE = re.compile(r"\b(?:since|starting|started|beginning|began|from)"
                    r"(?:\s*~\s*|\s+)?(?:(?:on|in|around|about|approximately|roughly|circa|early|"
