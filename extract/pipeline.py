@@ -293,6 +293,10 @@ STUDY_REPORTED = re.compile(r"\b(?:showed|shows|revealed|reveals|demonstrated|de
                             r"\d", re.I)
 
 
+CONTRAST = re.compile(r"\b(?:contrast|gadolinium|gad|gadolinium-based|GBCA|dye)\b", re.I)
+OTHER_MRI_BARRIER = re.compile(r"\b(?:pacemaker|pacer|defibrillator|(?-i:ICD|AICD)|implant\w*|"
+                               r"stimulator|clip|shrapnel|metal\w*|fragment\w*|claustrophob\w*|"
+                               r"habitus|weight|bore|leads?|cochlear|pump|tremor|motion)\b", re.I)
 NEW_EVENT = re.compile(r"\b(?:new|newly|now|recent|recently|acute|acutely|current(?:ly)?)\b", re.I)
 # "CT to rule out fracture", "MRI to evaluate for cord compression": a study named by its purpose
 STUDY_PURPOSE = re.compile(r"[^.;\n]{0,40}?\bto (?:rule out|r/o|exclude|evaluate(?: for)?|assess "
@@ -529,6 +533,11 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
             value = {"lab": lab} if lab else {}
             if not abnormal and assertion in (Assertion.present, Assertion.historical):
                 assertion, why = Assertion.negated, "negated: laboratory value within normal"
+        elif kind == "mri_contraindicated" and CONTRAST.search(sent_text) and not (
+                OTHER_MRI_BARRIER.search(sent_text)):
+            # "MRI contraindicated due to gadolinium allergy": an MRI without contrast can
+            # still be done
+            value["reason"] = "contrast_only"
         elif kind == "interventional_treatment":
             when = V.nearest(V.find_dates(clause, note_date), *crel, limit=60)
             if when is not None:
@@ -558,8 +567,13 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
                 assertion, why = Assertion.present, "present: form field ticked Yes"
         for k in (kind, *rule.also):
             spec = kinds.get(k)
-            site = (V.find_body_site(clause) if spec is not None
-                    and spec.site == "spinal_or_unspecified" else None)
+            site = None
+            if spec is not None and spec.site == "spinal_or_unspecified":
+                site = V.find_body_site(clause)
+            elif spec is not None and spec.site == "spinal_required":
+                # "gout on allopurinol", "brain AVM": only a sentence naming the spine counts
+                site = ("spine" if V.SPINAL_WORDS.search(sent_text)
+                        else V.find_body_site(sent_text) or "unspecified")
             recency = (V.find_recency(clause, note_date or request_date, now=request_date)
                        if spec is not None and spec.recency == "not_remote" else None)
             facts.append(Fact(kind=k, value=value, assertion=assertion, evidence=evidence,

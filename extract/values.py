@@ -438,7 +438,9 @@ BODY_SITE = re.compile(
 SPINAL_WORDS = re.compile(
     r"\b(?:back|spin\w*|neck|lumbar|lumbosacral|thoracic|cervical|sacr\w*|coccy\w*|tailbone|"
     r"vertebr\w*|dis[ck]s?|discitis|facet\w*|paraspinal|(?-i:[CTL]\d{1,2}|S[1-5])|"
-    r"(?-i:LBP)|radicul\w*|sciatica|cord|cauda|whiplash|epidural|SI joints?|sacroiliac)\b",
+    r"(?-i:LBP)|radicul\w*|sciatica|cord|cauda|whiplash|epidural|SI joints?|sacroiliac|"
+    r"dura\w*|thecal|intrathecal|(?:pseudo)?meningocele|foramin\w*|laminectomy|"
+    r"discectomy|fusion|myelo\w*)\b",
     re.I)
 
 

@@ -22,7 +22,7 @@ class KindSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    site: Literal["any", "spinal_or_unspecified"] = "any"
+    site: Literal["any", "spinal_or_unspecified", "spinal_required"] = "any"
     recency: Literal["any", "not_remote"] = "any"
     resolve: str | None = None
     values: dict[str, ValueType | tuple[str | bool, ...]] = {}

@@ -67,6 +67,8 @@ class ScoringContext:
             return True
         if spec.site == "spinal_or_unspecified" and fact.site is not None:
             return False
+        if spec.site == "spinal_required" and fact.site != "spine":
+            return False
         return not (spec.recency == "not_remote" and fact.recency == Recency.remote)
 
     def region_fits(self, fact: Fact) -> bool:

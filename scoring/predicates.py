@@ -141,7 +141,9 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     """MRI contraindicated / aborted (or indeterminate) vs MRI-conditional or diagnostic MRI."""
     # device statements that disagree were resolved across the chart (extract/resolve.py):
     # the gate of ctx.of leaves the superseded side out
-    contra = [f for f in ctx.of("mri_contraindicated") if f.assertion in DONE]
+    # a contrast allergy leaves an MRI without contrast possible
+    contra = [f for f in ctx.of("mri_contraindicated") if f.assertion in DONE
+              and f.value.get("reason") != "contrast_only"]
     conditional = [f for f in ctx.of("mri_conditional_device") if f.assertion in DONE]
     pending = [f for f in ctx.of("mri_conditional_device")
                if f.assertion in (A.possible, A.hypothetical)]

@@ -88,6 +88,20 @@ CASES = [
     # 8. one negated finding does not negate its neighbour
     (["XR L-spine 09/01/2026: mild disc height loss, no spondylolisthesis."],
      {"ind.2.0": ("met", "disc height loss")}),
+    # a condition the policy asks about in the spine, named elsewhere, does not count
+    (["Clinic 10/01/2026. PMH: gout on allopurinol, HTN."], {"ind.6": ("unknown", None)}),
+    (["Clinic 10/01/2026. Suspected tophaceous gout of the L4-5 facet joint."],
+     {"ind.6": ("met", "L4-5 facet")}),
+    (["Clinic 10/01/2026. Cardiac amyloidosis on tafamidis."], {"ind.4": ("unknown", None)}),
+    (["Clinic 10/01/2026. History of brain AVM embolized in 2015."],
+     {"ind.12": ("unknown", None)}),
+    (["ED 10/01/2026. Small subdural hematoma after the fall."],
+     {"ind.14.2": ("unknown", None)}),
+    # a contrast allergy is no MRI contraindication (an MRI without contrast can be done)
+    (["Clinic 10/01/2026. Contrast allergy; MRI contraindicated due to gadolinium allergy."],
+     {"ind.1.1": ("unknown", None)}),
+    (["Clinic 10/01/2026. MRI contraindicated: non-conditional pacemaker; also allergic to "
+      "gadolinium."], {"ind.1.1": ("met", "pacemaker")}),
     # 10. number words
     (["Clinic 10/01/2026. PT for thirteen weeks without improvement."],
      {"ind.1.2.0": ("met", "thirteen")}),
@@ -124,7 +138,8 @@ def _fact(kind, **update):
     ("trauma", {"recency": "remote"}, False),
     ("trauma", {"recency": "recent"}, True),
     ("gout", {"site": "great toe"}, False),
-    ("gout", {}, True),
+    ("gout", {}, False),  # "gout on allopurinol": the policy asks for gout in the spine
+    ("gout", {"site": "spine"}, True),
     ("cancer", {"site": "breast", "recency": "remote"}, True),  # a red flag wherever, whenever
     ("fracture", {"site": "wrist"}, False),
     ("mri_contraindicated", {"superseded": "superseded by ..."}, False),
