@@ -7,6 +7,7 @@ naming the folder or file when a gold folder or chart cannot be read.
 from __future__ import annotations
 
 import argparse
+import json
 
 from priorauth.cli import write_output
 
@@ -23,6 +24,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("gold_dirs", nargs="+", metavar="GOLD_DIR",
                         help="a folder of case folders, or one case folder")
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--by-folder", action="store_true",
+                        help="one summary row per GOLD_DIR (e.g. a dev and a frozen test half, "
+                        "side by side) instead of one report over all of them")
     parser.add_argument("--output", metavar="FILE", help="write the report here, not stdout")
     return parser
 
@@ -34,15 +38,26 @@ def run(args: argparse.Namespace) -> int:
         GoldFormatError,
         evaluate_cases,
         load_gold,
+        render_summary,
         render_text,
         review_cases,
     )
 
     try:
-        cases = load_gold(args.gold_dirs)
-        report = evaluate_cases(cases, review_cases(cases))
+        if args.by_folder:
+            reports = {}
+            for folder in args.gold_dirs:
+                cases = load_gold([folder])
+                reports[folder] = evaluate_cases(cases, review_cases(cases))
+        else:
+            cases = load_gold(args.gold_dirs)
+            report = evaluate_cases(cases, review_cases(cases))
     except GoldFormatError as exc:
         raise UsageError(str(exc)) from None
-    out = report.to_json() if args.format == "json" else render_text(report)
+    if args.by_folder:
+        out = (json.dumps({k: json.loads(r.to_json()) for k, r in reports.items()}, indent=2)
+               + "\n" if args.format == "json" else render_summary(reports))
+    else:
+        out = report.to_json() if args.format == "json" else render_text(report)
     write_output(out, args.output)
     return 0

@@ -334,6 +334,19 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+def render_summary(reports: Mapping[str, EvaluationReport]) -> str:
+    """One row per gold folder: charts, determination accuracy, costly errors, leaf micro
+    P / R / F1 (met and not_met), side by side."""
+    header = ["gold folder", "charts", "determination", "costly", "leaf F1", "P", "R"]
+    rows = []
+    for folder, report in reports.items():
+        n, micro = len(report.cases), report.overall.micro
+        rows.append([folder, str(n), f"{report.determination_correct}/{n} = "
+                     f"{_fmt(report.determination_accuracy)}", str(report.costly_errors),
+                     _fmt(micro.f1), _fmt(micro.precision), _fmt(micro.recall)])
+    return "\n".join(_table(header, rows)) + "\n"
+
+
 def render_text(report: EvaluationReport) -> str:
     """The report for a terminal: figures, matrix, per-criterion table, disagreements."""
     lines: list[str] = []

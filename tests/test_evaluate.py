@@ -252,6 +252,20 @@ def test_evaluate_text_is_the_default_format(gold, capsys):
     assert "head_ct_labelled_meets  determination  meets_criteria  not_applicable" in out
 
 
+def test_by_folder_puts_each_gold_folder_on_its_own_row(gold, tmp_path, capsys):
+    other = tmp_path / "test_half"
+    _write_case(other, "head_ct_right_too", cpt="70450", determination="not_applicable")
+    assert main(["evaluate", str(gold), str(other), "--by-folder"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split() == ["gold", "folder", "charts", "determination", "costly", "leaf",
+                               "F1", "P", "R"]
+    assert rows[1].split()[:5] == [str(gold), "2", "1/2", "=", "0.500"]
+    assert rows[2].split()[:5] == [str(other), "1", "1/1", "=", "1.000"]
+    assert main(["evaluate", str(gold), str(other), "--by-folder", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [data[k]["determination_correct"] for k in (str(gold), str(other))] == [1, 1]
+
+
 @pytest.mark.parametrize(("make", "message"), [
     (lambda p: p / "absent", "absent: not a folder of labelled charts"),
     (lambda p: p, "no labelled charts"),
