@@ -220,6 +220,9 @@ def find_durations(text: str, ref: date | None) -> list[Found[Duration]]:
         rest = text[m.start(): m.end() + 30]
         cue = m.end() - m.start()
         dates = [d for d in find_dates(rest, ref) if cue <= d.start <= cue + 2]
+        year = YEAR.match(rest, cue)  # "since about 2017"
+        if not dates and year and ref is not None and int(year.group()) <= ref.year:
+            dates = [Found(date(int(year.group()), 7, 1), cue, year.end())]
         if dates and ref is not None:
             start, stop = dates[0].value, m.start() + dates[0].end
             if start <= ref and not any(s < stop and m.start() < e for s, e in taken):
@@ -504,6 +507,12 @@ def find_form_answer(text: str, start: int, end: int) -> str | None:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start:line_end if line_end >= 0 else len(text)]
+    # a checklist: the box just before the item ("[ ] Fever  [x] Trauma") answers for it
+    before = text[line_start:start]
+    if re.search(rf"{_EMPTY}\s*$", before):
+        return "no"
+    if re.search(rf"{_BOX}\s*$", before):
+        return "yes"
     if FORM_NO.search(line):
         return "no"
     if FORM_YES.search(line):

@@ -162,6 +162,13 @@ def test_recency(clause, recency):
     assert V.find_recency(clause, date(2026, 10, 1)) == recency
 
 
+@pytest.mark.parametrize("item,answer", [("Fever", "no"), ("Cancer", "yes"), ("Trauma", "no")])
+def test_checklist_box_answers_for_its_item(item, answer):
+    text = "Red flags reviewed: [ ] Fever [ ] Wt loss [x] Cancer hx [ ] Trauma"
+    start = text.index(item)
+    assert V.find_form_answer(text, start, start + len(item)) == answer
+
+
 @pytest.mark.parametrize("text,source", [
     ("MRI contraindicated: [x] yes [ ] no", "form_field"),
     ("Onset: New", "form_field"),
