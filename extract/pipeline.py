@@ -175,8 +175,11 @@ def _therapy_values(clause: str, rel: tuple[int, int], ref: date | None) -> dict
                        end=log[-1].isoformat())
         else:
             when = V.nearest(dates, *rel, limit=60)
+            year = V.YEAR.search(clause)
             if when is not None:
                 out["date"] = when.value.isoformat()
+            elif year is not None:  # "10 weeks of PT in 2023": dated by its year
+                out["date"] = date(int(year.group()), 7, 1).isoformat()
     outcome = V.find_outcome(clause)
     if outcome:
         out["outcome"] = outcome
@@ -297,6 +300,35 @@ CONTRAST = re.compile(r"\b(?:contrast|gadolinium|gad|gadolinium-based|GBCA|dye)\
 OTHER_MRI_BARRIER = re.compile(r"\b(?:pacemaker|pacer|defibrillator|(?-i:ICD|AICD)|implant\w*|"
                                r"stimulator|clip|shrapnel|metal\w*|fragment\w*|claustrophob\w*|"
                                r"habitus|weight|bore|leads?|cochlear|pump|tremor|motion)\b", re.I)
+EXCLUDED_AFTER = re.compile(
+    r"[^.;,]{0,50}?\b(?:(?:was|were|is|are|has been|have been)\s+)?(?:(?:considered|suspected)\s+"
+    r"(?:but|and)\s+)?(?:excluded|ruled out|not (?:seen|found|confirmed|present|planned|"
+    r"indicated|pursued|recommended|identified))\b", re.I)
+# "not excluded", "cannot be ruled out", "until fracture is excluded": still possible
+NOT_YET_EXCLUDED = re.compile(r"\b(?:not|cannot|can't|could not|until|unless|if|whether|to be)\b",
+                              re.I)
+
+
+# "Transverse myelitis was considered but CSF and MRI were normal"
+CONSIDERED_BUT_NORMAL = re.compile(
+    r"[^.;]{0,30}?\b(?:considered|raised|suspected|entertained)\b[^.;]{0,12}?\bbut\b[^.;]{0,70}?"
+    r"\b(?:normal|negative|unremarkable|showed no|no evidence)\b", re.I)
+
+
+def _excluded_after(text: str, start: int, at: int) -> bool:
+    """The words after a mention exclude it ("... was considered but excluded")."""
+    if CONSIDERED_BUT_NORMAL.match(text, at):
+        return True
+    m = EXCLUDED_AFTER.match(text, at)
+    if m is None:
+        return False
+    said = m.group()
+    verb_at = max(said.rfind("excluded"), said.rfind("ruled out"))
+    head = said[:verb_at] if verb_at >= 0 else said[:said.rfind("not ")]
+    before = text[max(0, start - 15):start]
+    return not (NOT_YET_EXCLUDED.search(head) or NOT_YET_EXCLUDED.search(before))
+
+
 NEW_EVENT = re.compile(r"\b(?:new|newly|now|recent|recently|acute|acutely|current(?:ly)?)\b", re.I)
 # "CT to rule out fracture", "MRI to evaluate for cord compression": a study named by its purpose
 STUDY_PURPOSE = re.compile(r"[^.;\n]{0,40}?\bto (?:rule out|r/o|exclude|evaluate(?: for)?|assess "
@@ -379,6 +411,10 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
     cues = [(m.category, str(m.rule.metadata["id"])) for m in mods]
     if span.label_ == "imaging":
         cues = _imaging_cues(span, sent, cues)
+    elif _excluded_after(sent.text, span.start_char - sent.start_char,
+                         span.end_char - sent.start_char):
+        # "CSF leak was suspected but excluded by CT myelogram", "kyphoplasty not planned"
+        cues.append(("NEGATED_EXISTENCE", "excluded_after"))
     for category, assertion in CATEGORY_ASSERTION:
         used = sorted(rule_id for cat, rule_id in cues if cat == category)
         if used:
@@ -558,7 +594,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         evidence = Evidence(document=document, page=page_number, start=ev_start,
                             end=ev_end, text=text[ev_start:ev_end])
         source = V.find_source(text, span.start_char, span.end_char)
-        if source == "form_field":
+        if source == "form_field" or V.LABEL_ANSWER.match(text, span.end_char):
             # a form answers by the box it ticks: "Metal fragments ... [ ] Yes [x] No"
             answer = V.find_form_answer(text, span.start_char, span.end_char)
             if answer == "no" and assertion != Assertion.negated:

@@ -352,13 +352,16 @@ IMAGING_DENIED = re.compile(r"\b(?:no|without|negative for|free of|not? evidence
 IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish|hold still|lie still|stay still|done|performed|obtained)\w*|not completed|incomplete study|cancell?ed|(?:attempt(?:ed)?|tried)\b[^.;]{0,80}?\b(?:could not|couldn't|unable to|failed))\b", re.I)
 
 
+DIAGNOSTIC = re.compile(r"(?<!non-)(?<!non)(?<!not )\bdiagnostic\b(?! (?:of|for)\b)", re.I)
+
+
 def find_imaging_result(text: str) -> str | None:
     """The result an imaging sentence reports: indeterminate, equivocal, infection,
     abnormal (a finding that is not denied) or normal; None when it says nothing."""
     if IMAGING_ABORTED.search(text):
         return "aborted"
-    if IMAGING_INDETERMINATE.search(text):
-        return "indeterminate"
+    if IMAGING_INDETERMINATE.search(text) and not DIAGNOSTIC.search(text):
+        return "indeterminate"  # "mild motion artifact, diagnostic" was diagnostic
     if IMAGING_EQUIVOCAL.search(text):
         return "equivocal"
     if IMAGING_INFECTION.search(IMAGING_DENIED.sub(" ", text)):
@@ -447,12 +450,22 @@ SPINAL_WORDS = re.compile(
     re.I)
 
 
+DISTANCE_OR_STANCE = re.compile(
+    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty))[- ]?$|\b(?:on|onto|to) (?:his|her|their|both|the) $", re.I)
+
+
 def find_body_site(clause: str) -> str | None:
-    """A non-spinal body site the clause names, when it names no spinal part; else None."""
+    """A non-spinal body site the clause names, when it names no spinal part; else None.
+    "a 10-foot ladder", "landed on his feet" name a distance or a stance, not an injury site."""
     if SPINAL_WORDS.search(clause):
         return None
-    m = BODY_SITE.search(clause)
-    return m.group("site").lower() if m else None
+    for m in BODY_SITE.finditer(clause):
+        site = m.group("site").lower()
+        if site in ("foot", "feet") and DISTANCE_OR_STANCE.search(clause[:m.start()]):
+            continue
+        return site
+    return None
 
 
 REMOTE_WORDS = re.compile(
@@ -501,12 +514,20 @@ FORM_NO = re.compile(rf"{_EMPTY}\s*yes\b.{{0,12}}?{_BOX}\s*no\b|{_BOX}\s*no\b|\b
 FORM_YES = re.compile(rf"{_BOX}\s*yes\b|\byes\s*{_BOX}|^[^:\n]*:\s*(?:yes|y)\b", re.I | re.M)
 
 
+# "Pacemaker: No. Metal implants: No.": a label answered right after it
+LABEL_ANSWER = re.compile(r"[ \t]*[:=][ \t]*(?:no|none|negative|denies|absent|n|yes|y|present)\b",
+                          re.I)
+
+
 def find_form_answer(text: str, start: int, end: int) -> str | None:
     """``yes`` or ``no`` as ticked on the form line of the mention at [start, end)
     ("Metal fragments ...... [ ] Yes [x] No"); None when the line ticks nothing."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start:line_end if line_end >= 0 else len(text)]
+    label = LABEL_ANSWER.match(text, end)
+    if label:
+        return "yes" if re.search(r"(?:yes|y|present)$", label.group(), re.I) else "no"
     # a checklist: the box just before the item ("[ ] Fever  [x] Trauma") answers for it
     before = text[line_start:start]
     if re.search(rf"{_EMPTY}\s*$", before):

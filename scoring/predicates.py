@@ -158,7 +158,7 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     if indeterminate:
         contra += [f for f in ctx.of("imaging") if f.assertion in DONE
                    and f.value.get("modality") == "mri"
-                   and f.value.get("result") == "indeterminate"]
+                   and f.value.get("result") in ("indeterminate", "equivocal")]
     if contra:
         contra.sort(key=Fact.sort_key)
         reason = contra[0].value.get("reason") or contra[0].value.get("result") or "documented"
@@ -168,7 +168,7 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
         against += [f for f in ctx.of("mri_contraindicated") if f.assertion == A.negated]
     diagnostic = [f for f in ctx.of("imaging") if f.assertion in DONE
                   and f.value.get("modality") == "mri" and (_is_study(f) or f.value.get("done"))
-                  and f.value.get("result") not in ("indeterminate", "aborted")]
+                  and f.value.get("result") not in ("indeterminate", "equivocal", "aborted")]
     against += diagnostic
     if against:
         against.sort(key=Fact.sort_key)
