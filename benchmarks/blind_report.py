@@ -19,6 +19,7 @@ from priorauth.evaluate import evaluate_cases, load_gold, render_summary, review
 
 ROOT = Path(__file__).resolve().parents[1] / "sample_notes"
 CORPORA = ("blind", "real")
+SECOND_TEST = "blind2/test"  # 60 charts written after the first test run: a fresh frozen set
 
 
 def main() -> None:
@@ -31,6 +32,9 @@ def main() -> None:
         for half in halves:
             cases = load_gold([ROOT / corpus / half])
             reports[f"{corpus}/{half}"] = evaluate_cases(cases, review_cases(cases))
+    if args.test:
+        cases = load_gold([ROOT / SECOND_TEST])
+        reports[SECOND_TEST] = evaluate_cases(cases, review_cases(cases))
     print(render_summary(reports), end="")
 
 
