@@ -289,6 +289,9 @@ def _denies_the_study(span, modifier) -> bool:
 THERAPY_GIVEN = re.compile(r"\b(?:completed|attended|finished|participated in|underwent|"
                            r"continues?|continued|continuing|since (?:the )?start(?:ing)?|"
                            r"has been (?:doing|attending|going to))\b", re.I)
+STARTED_TODAY = re.compile(r"\b(?:prescribed|started|starting|start|begin|beginning|given|sent|"
+                           r"e-?prescribed|new (?:rx|prescription))\b[^.;]{0,50}\b(?:today|now)\b",
+                           re.I)
 # "MRI ... performed 08/14/2026 shows": a study reported, though its order is quoted
 STUDY_REPORTED = re.compile(r"\b(?:showed|shows|revealed|reveals|demonstrated|demonstrates|"
                             r"underwent|has had|have had|"
@@ -409,6 +412,9 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
                                     and NEW_EVENT.search(
                                         span.doc[m.modifier_span[1]:span.start].text))]
     cues = [(m.category, str(m.rule.metadata["id"])) for m in mods]
+    if (span.label_ == "conservative_therapy" and STARTED_TODAY.search(sent.text)
+            and not THERAPY_GIVEN.search(sent.text)):
+        cues.append(("HYPOTHETICAL", "started_today"))  # "Prescribed a Medrol dosepak today"
     if span.label_ == "imaging":
         cues = _imaging_cues(span, sent, cues)
     elif _excluded_after(sent.text, span.start_char - sent.start_char,
