@@ -143,7 +143,9 @@ def _evidence_span(text: str, sent_start: int, sent_end: int, start: int,
 LOWER_LIMB = re.compile(r"\b(?:leg|legs|lower extremit\w*|ankle|knee|hip|foot|feet|toe|EHL|"
                         r"dorsiflex\w*|plantar ?flex\w*|quad\w*|tibialis|gastroc\w*|L[1-5]|S1)\b",
                         re.I)
-NEUROPATHY = re.compile(r"\b(?:neuropath\w*|stocking[- ]glove|carpal tunnel)\b", re.I)
+NEUROPATHY = re.compile(r"\b(?:neuropath\w*|stocking[- ]glove|carpal tunnel|median[- ]nerve|"
+                        r"ulnar (?:nerve|neuropathy|entrapment)|cubital tunnel|Tinel\w*|"
+                        r"peroneal (?:nerve|neuropathy|palsy)|nerve injury)\b", re.I)
 
 
 POSTOP = re.compile(r"\b(?:post-?op(?:erative(?:ly)?)?(?!\s+diagnos)|"
@@ -204,7 +206,8 @@ def _symptom_values(clause: str, rel: tuple[int, int], ref: date | None,
         out["postoperative"] = True  # "new L5 weakness since surgery": after the operation
     if kind == "objective_weakness" and LOWER_LIMB.search(clause):
         out["lower_extremity"] = True
-    if kind in ("objective_weakness", "dermatomal_sensory_loss") and NEUROPATHY.search(clause):
+    if kind in ("objective_weakness", "dermatomal_sensory_loss", "myelopathy_sign") and (
+            NEUROPATHY.search(clause)):
         out["neuropathy"] = True
     return out
 
@@ -314,13 +317,18 @@ NOT_YET_EXCLUDED = re.compile(r"\b(?:not|cannot|can't|could not|until|unless|if|
 
 # "Transverse myelitis was considered but CSF and MRI were normal"
 CONSIDERED_BUT_NORMAL = re.compile(
-    r"[^.;]{0,30}?\b(?:considered|raised|suspected|entertained)\b[^.;]{0,12}?\bbut\b[^.;]{0,70}?"
+    r"[^.;]{0,30}?\b(?:considered|raised|suspected|entertained)\b[^.;]{0,12}?(?:\bbut\b|;)[^.]{0,70}?"
     r"\b(?:normal|negative|unremarkable|showed no|no evidence)\b", re.I)
+
+
+# "Scoliosis screening negative", "MS workup was negative"
+NEGATIVE_AFTER = re.compile(r"\s*(?:(?:screen\w*|work-?up|test\w*|evaluation)\s+)?"
+                            r"(?:(?:is|was|were)\s+)?negative\b(?!\s+for)", re.I)
 
 
 def _excluded_after(text: str, start: int, at: int) -> bool:
     """The words after a mention exclude it ("... was considered but excluded")."""
-    if CONSIDERED_BUT_NORMAL.match(text, at):
+    if CONSIDERED_BUT_NORMAL.match(text, at) or NEGATIVE_AFTER.match(text, at):
         return True
     m = EXCLUDED_AFTER.match(text, at)
     if m is None:
