@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from priorauth.evaluate import evaluate_cases, load_gold, render_summary, review_cases
+from priorauth.evaluate import evaluate_folders, render_summary
 
 ROOT = Path(__file__).resolve().parents[1] / "sample_notes"
 CORPORA = ("blind", "real")
@@ -27,15 +27,11 @@ def main() -> None:
     parser.add_argument("--test", action="store_true", help="also run the frozen test halves")
     args = parser.parse_args()
     halves = ("dev", "test") if args.test else ("dev",)
-    reports = {}
-    for corpus in CORPORA:
-        for half in halves:
-            cases = load_gold([ROOT / corpus / half])
-            reports[f"{corpus}/{half}"] = evaluate_cases(cases, review_cases(cases))
+    names = [f"{corpus}/{half}" for corpus in CORPORA for half in halves]
     if args.test:
-        cases = load_gold([ROOT / SECOND_TEST])
-        reports[SECOND_TEST] = evaluate_cases(cases, review_cases(cases))
-    print(render_summary(reports), end="")
+        names.append(SECOND_TEST)
+    reports = evaluate_folders([ROOT / name for name in names])
+    print(render_summary({name: reports[str(ROOT / name)] for name in names}), end="")
 
 
 if __name__ == "__main__":

@@ -488,9 +488,7 @@ def _provider_name(text: str, start: int, end: int, *, therapy: bool) -> bool:
     signature ("S. Rahimi, MD - Neurology (Headache Medicine)"), and for therapy words also
     a credential after a name ("Jane Roe, PT, DPT") or any capitals letterhead line ("ACTIVE
     MOTION PHYSICAL THERAPY")."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
+    line_start, line_end = V.line_bounds(text, start, end)
     line = text[line_start:line_end]
     letterhead = (line.upper() == line and not any(c.isdigit() for c in line)
                   and len(line.split()) <= 8 and ":" not in line)
@@ -498,9 +496,6 @@ def _provider_name(text: str, start: int, end: int, *, therapy: bool) -> bool:
         return True
     if not therapy:
         return False
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
     before, after = text[line_start:start], text[end:line_end]
     return bool(CREDENTIAL_BEFORE.search(before) and CREDENTIAL_AFTER.match(after)) or letterhead
 

@@ -21,11 +21,10 @@ from datetime import date
 from functools import partial
 
 from priorauth.models import Assertion, Fact, Source
-from priorauth.models.kinds import fact_kinds
+from priorauth.models.kinds import DEVICE_REASONS, fact_kinds
 
 SOURCE_RANK = {Source.form_field: 0, Source.narrative: 1, Source.addendum: 2}
 ASSERTED = (Assertion.present, Assertion.historical)
-DEVICE_REASONS = ("pacemaker", "implant", "cochlear_implant")
 MRI_WORDS = re.compile(r"\bMR(?:I|A)?\b|magnetic resonance", re.I)
 
 

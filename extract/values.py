@@ -519,12 +519,17 @@ LABEL_ANSWER = re.compile(r"[ \t]*[:=][ \t]*(?:no|none|negative|denies|absent|n|
                           re.I)
 
 
+def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end offsets of the line (or lines) holding text[start:end]."""
+    line_end = text.find("\n", end)
+    return text.rfind("\n", 0, start) + 1, len(text) if line_end < 0 else line_end
+
+
 def find_form_answer(text: str, start: int, end: int) -> str | None:
     """``yes`` or ``no`` as ticked on the form line of the mention at [start, end)
     ("Metal fragments ...... [ ] Yes [x] No"); None when the line ticks nothing."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    line_start, line_end = line_bounds(text, start, end)
+    line = text[line_start:line_end]
     label = LABEL_ANSWER.match(text, end)
     if label:
         return "yes" if re.search(r"(?:yes|y|present)$", label.group(), re.I) else "no"
@@ -544,10 +549,7 @@ def find_form_answer(text: str, start: int, end: int) -> str | None:
 def find_source(text: str, start: int, end: int) -> str:
     """``form_field`` when the mention at [start, end) sits on a form line, ``addendum``
     when an addendum or correction heading precedes it, else ``narrative``."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
-    if FORM_LINE.search(line):
+    if FORM_LINE.search(text, *line_bounds(text, start, end)):
         return "form_field"
     if AMENDMENT.search(text, max(0, start - 400), end):
         return "addendum"

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from priorauth.models.rules import RuleFileError
 
 KINDS_FILE = "extract/rules/kinds.yaml"
+# reasons of an ``mri_contraindicated`` fact that name an implanted device (the extractor's
+# resolution of device status and the scorer both use them)
+DEVICE_REASONS = ("pacemaker", "implant", "cochlear_implant")
 ValueType = Literal["int", "date", "bool", "str"]
 
 

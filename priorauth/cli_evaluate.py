@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from priorauth.evaluate import (
         GoldFormatError,
         evaluate_cases,
+        evaluate_folders,
         load_gold,
         render_summary,
         render_text,
@@ -45,10 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.by_folder:
-            reports = {}
-            for folder in args.gold_dirs:
-                cases = load_gold([folder])
-                reports[folder] = evaluate_cases(cases, review_cases(cases))
+            reports = evaluate_folders(args.gold_dirs)
         else:
             cases = load_gold(args.gold_dirs)
             report = evaluate_cases(cases, review_cases(cases))

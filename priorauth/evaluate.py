@@ -334,6 +334,15 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+def evaluate_folders(folders: Sequence[str | Path]) -> dict[str, EvaluationReport]:
+    """One report per gold folder, keyed by the folder as given (e.g. a dev and a test half)."""
+    reports = {}
+    for folder in folders:
+        cases = load_gold([folder])
+        reports[str(folder)] = evaluate_cases(cases, review_cases(cases))
+    return reports
+
+
 def render_summary(reports: Mapping[str, EvaluationReport]) -> str:
     """One row per gold folder: charts, determination accuracy, costly errors, leaf micro
     P / R / F1 (met and not_met), side by side."""

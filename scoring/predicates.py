@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from priorauth.models import Assertion, Fact, Recency
+from priorauth.models.kinds import DEVICE_REASONS
 from priorauth.scoring.context import LeafResult, ScoringContext
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
@@ -132,7 +133,6 @@ def _is_study(fact: Fact) -> bool:
     return fact.value.get("date") is not None or fact.value.get("result") is not None
 
 
-DEVICE_REASONS = ("pacemaker", "implant", "cochlear_implant")
 MRI_WORDS = re.compile(r"\bMR(?:I|A)?\b|magnetic resonance|\bscanner\b|\bmagnet", re.I)
 
 
