@@ -88,6 +88,8 @@ class Page:
         ocr_confidence: Mean OCR word confidence, 0-100 (``None`` unless OCRed words exist).
         words: The OCR words with their offsets, boxes and confidence (OCR pages only).
         size: (width, height) of the displayed page in points (PDF pages only).
+        rotation: Degrees (clockwise) the scanned page was turned to be read by OCR; its word
+            boxes are on the page as displayed.
     """
 
     number: int | None
@@ -96,6 +98,7 @@ class Page:
     ocr_confidence: float | None = None
     words: tuple[Word, ...] = field(default=(), compare=False, repr=False)
     size: tuple[float, float] | None = field(default=None, compare=False, repr=False)
+    rotation: int = 0
 
     def span_confidence(self, start: int, end: int) -> float | None:
         """Lowest OCR confidence (0-100) of the words in ``text[start:end]``.
@@ -387,6 +390,7 @@ def _read_pdf(data: bytes, name: str, key: FileKey, options: _ReadOptions) -> tu
             ocr_confidence=results[index].confidence,
             words=results[index].words,
             size=sizes[index],
+            rotation=results[index].rotation,
         )
         if index in results
         else Page(number=index + 1, text=texts[index], size=sizes[index])

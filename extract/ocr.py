@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -119,11 +120,14 @@ class OcrResult:
         text: The page text built from the words.
         words: The words, in reading order.
         confidence: Mean word confidence weighted by word length (0-100); ``None`` if no word.
+        rotation: Degrees (clockwise: 0, 90, 180 or 270) the page image was turned to be read;
+            the word boxes are in the page as displayed, whatever the rotation.
     """
 
     text: str
     words: tuple[Word, ...]
     confidence: float | None
+    rotation: int = 0
 
 
 def tesseract_command() -> str | None:
@@ -218,6 +222,7 @@ def _tesseract(
     timeout: float,
     running: set[subprocess.Popen[bytes]] | None = None,
     lock: threading.Lock | None = None,
+    psm: int = 3,
 ) -> str:
     command = tesseract_command()
     if command is None:
@@ -225,7 +230,11 @@ def _tesseract(
     buffer = io.BytesIO()
     image.save(buffer, format="PPM")  # uncompressed: faster than PNG, tesseract reads it
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    args = [command, "stdin", "stdout", "-l", lang, "--dpi", str(round(dpi)), "--psm", "3", "tsv"]
+    # Orientation detection (psm 0) needs the osd model: with a language model it guesses.
+    model = "osd" if psm == 0 else lang
+    args = [command, "stdin", "stdout", "-l", model, "--dpi", str(round(dpi)), "--psm", str(psm)]
+    if psm != 0:
+        args.append("tsv")
     try:
         process = subprocess.Popen(
             args,
@@ -264,6 +273,59 @@ def _tesseract(
     return out.decode("utf-8", "replace")
 
 
+#: A page read with less confidence than this may be turned: its orientation is checked.
+_CHECK_ORIENTATION_BELOW = 65.0
+_ORIENTATION = re.compile(r"Rotate:\s*(\d+)")
+_ORIENTATION_CONFIDENCE = re.compile(r"Orientation confidence:\s*([\d.]+)")
+_MIN_ORIENTATION_CONFIDENCE = 2.0  # tesseract's OSD scale; below this it is guessing
+
+
+def _unrotate(box: Box, rotation: int, width: float, height: float) -> Box:
+    """A box on the page turned ``rotation`` degrees clockwise, on the page as displayed.
+
+    ``width`` and ``height`` are the displayed page's, in the box's units.
+    """
+    if rotation == 90:
+        return Box(box.y0, height - box.x1, box.y1, height - box.x0)
+    if rotation == 180:
+        return Box(width - box.x1, height - box.y1, width - box.x0, height - box.y0)
+    if rotation == 270:
+        return Box(width - box.y1, box.x0, width - box.y0, box.x1)
+    return box
+
+
+def _orient(image: Image.Image, first: OcrResult, read: Callable[..., str], *, dpi: float,
+            ) -> OcrResult:
+    """``first`` unless the page reads better turned: a page fed sideways or upside down.
+
+    Only a page read with low confidence is checked (tesseract's orientation detection on a
+    half-size image), so upright pages cost nothing more.
+    """
+    if first.confidence is not None and first.confidence >= _CHECK_ORIENTATION_BELOW:
+        return first
+    small = image.resize((max(1, image.width // 2), max(1, image.height // 2)))
+    try:
+        osd = read(small, dpi=dpi / 2, psm=0)
+    except OcrError:
+        return first  # too little text to tell; keep the page as it is
+    turn = _ORIENTATION.search(osd)
+    sure = _ORIENTATION_CONFIDENCE.search(osd)
+    rotation = int(turn.group(1)) if turn else 0
+    if rotation not in (90, 180, 270) or not sure:
+        return first
+    if float(sure.group(1)) < _MIN_ORIENTATION_CONFIDENCE:
+        return first
+    turned = parse_tsv(read(image.rotate(-rotation, expand=True), dpi=dpi, psm=3), dpi=dpi)
+    if turned.confidence is None or turned.confidence <= (first.confidence or 0.0):
+        return first
+    points = 72.0 / dpi
+    width, height = image.width * points, image.height * points
+    words = tuple(Word(w.start, w.end, _unrotate(w.box, rotation, width, height), w.confidence)
+                  for w in turned.words)
+    return OcrResult(text=turned.text, words=words, confidence=turned.confidence,
+                     rotation=rotation)
+
+
 def ocr_image(
     image: Image.Image, *, dpi: float = DEFAULT_DPI, lang: str = "eng", timeout: float = 120.0
 ) -> OcrResult:
@@ -280,12 +342,15 @@ def ocr_image(
         OcrTimeout: It took longer than ``timeout``.
         OcrError: Tesseract failed.
     """
+    def read(picture: Image.Image, *, dpi: float, psm: int) -> str:
+        return _tesseract(picture, dpi=dpi, lang=lang, timeout=timeout, psm=psm)
+
     with _SLOTS:
         try:
-            tsv = _tesseract(image, dpi=dpi, lang=lang, timeout=timeout)
+            return _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read,
+                           dpi=dpi)
         except TimeoutError:
             raise OcrTimeout(0, 1, timeout) from None
-    return parse_tsv(tsv, dpi=dpi)
 
 
 def ocr_pages(
@@ -333,15 +398,21 @@ def ocr_pages(
                 raise TimeoutError
             image = render(index)
             remaining = deadline - time.monotonic()
-            try:
-                tsv = _tesseract(
-                    image,
+
+            def read(picture: Image.Image, *, dpi: float, psm: int) -> str:
+                return _tesseract(
+                    picture,
                     dpi=dpi,
                     lang=lang,
-                    timeout=min(remaining, _PAGE_TIMEOUT),
+                    timeout=max(0.01, min(deadline - time.monotonic(), _PAGE_TIMEOUT)),
                     running=running,
                     lock=running_lock,
+                    psm=psm,
                 )
+
+            try:
+                return _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read,
+                               dpi=dpi)
             except TimeoutError:
                 if remaining > _PAGE_TIMEOUT:
                     raise OcrError(
@@ -350,7 +421,6 @@ def ocr_pages(
                 raise
         finally:
             _SLOTS.release()
-        return parse_tsv(tsv, dpi=dpi)
 
     pool = ThreadPoolExecutor(
         max_workers=max(1, min(workers or _cores(), len(indices))), thread_name_prefix="ocr"

@@ -3,6 +3,8 @@
 from priorauth.models.facts import Assertion, Evidence, Fact, Recency, Source
 from priorauth.models.request import ReviewRequest, region_for_cpt
 from priorauth.models.review import (
+    Alert,
+    AlertKind,
     CriterionResult,
     Determination,
     DocumentInfo,
@@ -14,6 +16,8 @@ from priorauth.models.review import (
 )
 
 __all__ = [
+    "Alert",
+    "AlertKind",
     "Assertion",
     "CriterionResult",
     "Determination",

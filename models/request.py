@@ -44,6 +44,9 @@ class ReviewRequest(BaseModel):
     age: int | None = None
     dob: date | None = None
     sex: Literal["F", "M", "U"] | None = None
+    #: Who the chart is about, to tell pages of another patient (optional; never reported).
+    patient_name: str | None = None
+    mrn: str | None = None
 
     @field_validator("cpt")
     @classmethod

@@ -77,6 +77,31 @@ class DocumentInfo(BaseModel):
     pages: int
 
 
+class AlertKind(StrEnum):
+    """What about the packet a reviewer must know before reading the criteria."""
+
+    other_patient = "other_patient"
+    blank_page = "blank_page"
+    missing_pages = "missing_pages"
+    rotated_page = "rotated_page"
+    low_ocr_confidence = "low_ocr_confidence"
+    thin_chart = "thin_chart"
+
+
+class Alert(BaseModel):
+    """One alert about the chart as received: where, and what it means for the review.
+
+    The message names documents and pages, never chart text or the patient.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: AlertKind
+    document: str | None = None
+    page: int | None = None
+    message: str
+
+
 class Review(BaseModel):
     """A complete policy review of one chart for one request."""
 
@@ -86,6 +111,7 @@ class Review(BaseModel):
     request: RequestOut
     determination: Determination
     reasons: tuple[str, ...] = ()
+    alerts: tuple[Alert, ...] = ()
     criteria: tuple[CriterionResult, ...]
     missing: tuple[Missing, ...] = ()
     notes: tuple[str, ...] = ()

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     age.add_argument("--age", type=int, metavar="YEARS")
     age.add_argument("--dob", type=_date, metavar="YYYY-MM-DD")
     review.add_argument("--sex", choices=["F", "M", "U"])
+    review.add_argument("--patient-name", metavar="NAME",
+                        help="the patient's name, to tell pages of another patient in a packet "
+                             "(with --dob and --mrn; default: the identity most pages state)")
+    review.add_argument("--mrn", metavar="MRN", help="the patient's medical record number")
     review.add_argument("--format", choices=["text", "json", "html"], default="text")
     review.add_argument("--output", metavar="FILE", help="write the review here, not stdout")
     sub.add_parser("schema", help="print the JSON Schema of the review")
@@ -102,7 +106,8 @@ def _review(args: argparse.Namespace) -> str:
 
     try:
         request = ReviewRequest(cpt=tuple(args.cpt), request_date=args.request_date,
-                                age=args.age, dob=args.dob, sex=args.sex)
+                                age=args.age, dob=args.dob, sex=args.sex,
+                                patient_name=args.patient_name, mrn=args.mrn)
     except ValidationError as exc:
         raise UsageError("; ".join(err["msg"].removeprefix("Value error, ")
                                    for err in exc.errors())) from None

@@ -52,9 +52,10 @@ def render_text(review: Review) -> str:
         f"{r.request_date or 'unknown'}, age {r.age if r.age is not None else 'unknown'}, "
         f"sex {r.sex or 'unknown'}",
         f"Documents: {', '.join(f'{d.name} ({d.pages} p.)' for d in review.documents)}",
-        "",
-        f"Determination: {HEADLINE[review.determination.value]}",
     ]
+    if review.alerts:
+        lines += ["", "Check first:"] + [f"  ! {a.message}" for a in review.alerts]
+    lines += ["", f"Determination: {HEADLINE[review.determination.value]}"]
     lines += [f"  - {reason}" for reason in review.reasons]
     for title, prefix in (("Indications", "ind."), ("Non-indications", "non.")):
         lines += ["", f"{title}:"]
@@ -92,12 +93,14 @@ def render_html(review: Review) -> str:
     missing = "".join(f"<li>{e(m.indication)}: {e(', '.join(m.unknown))}</li>"
                       for m in review.missing)
     reasons = "".join(f"<li>{e(x)}</li>" for x in review.reasons)
+    alerts = "".join(f'<li class="{e(a.kind.value)}">{e(a.message)}</li>' for a in review.alerts)
+    alerts = f"<h2>Check first</h2><ul class='alerts'>{alerts}</ul>" if alerts else ""
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>priorauth review</title>"
         "<style>body{font-family:sans-serif}td{vertical-align:top;border-bottom:1px solid #ddd}"
         ".met{color:#064}.not_met{color:#822}.unknown{color:#555}q{background:#ffc}</style>"
         "</head><body>"
-        f"<h1>{e(HEADLINE[review.determination.value])}</h1><ul>{reasons}</ul>"
+        f"{alerts}<h1>{e(HEADLINE[review.determination.value])}</h1><ul>{reasons}</ul>"
         f"<p>CPT {e(', '.join(review.request.cpt))}, region {e(str(review.request.region))}, "
         f"request date {e(str(review.request.request_date))}</p>"
         f"<h2>Missing documentation</h2><ul>{missing or '<li>none</li>'}</ul>"

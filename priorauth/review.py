@@ -7,8 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from priorauth.extract.ingest import read_chart
+from priorauth.extract.packet import THIN_CHART_WORDS, Identity, parse_name, prepare_packet
 from priorauth.extract.pipeline import extract_facts
-from priorauth.models import DocumentInfo, Review, ReviewRequest
+from priorauth.models import Alert, AlertKind, DocumentInfo, Review, ReviewRequest
 from priorauth.scoring import score
 
 
@@ -34,7 +35,22 @@ def review_chart(paths: Sequence[str | os.PathLike], request: ReviewRequest, *,
     if names is not None:
         documents = tuple(replace(d, name=n) for d, n in zip(documents, names, strict=True))
     stage("extracting")
-    facts = extract_facts(documents, request_date=request.request_date)
+    packet = prepare_packet(documents, patient=request_identity(request))
+    alerts = list(packet.alerts)
+    if packet.words < THIN_CHART_WORDS:
+        alerts.insert(0, Alert(
+            kind=AlertKind.thin_chart,
+            message=f"the chart holds {packet.words} words of clinical text, too little to stand "
+                    "for a clinical record: it is never recommended for approval on its own"))
+    facts = extract_facts(packet.documents, request_date=request.request_date)
     info = tuple(DocumentInfo(name=d.name, kind=d.kind, pages=len(d.pages)) for d in documents)
     stage("scoring")
-    return score(request, facts, documents=info)
+    return score(request, facts, documents=info, alerts=tuple(alerts))
+
+
+def request_identity(request: ReviewRequest) -> Identity:
+    """The patient the request names, to compare with what each page states."""
+    name = parse_name(request.patient_name.title()) if request.patient_name else None
+    mrn = "".join(ch for ch in (request.mrn or "").upper() if ch.isalnum()) or None
+    return Identity(first=name[0] if name else None, last=name[1] if name else None,
+                    dob=request.dob, mrn=mrn)

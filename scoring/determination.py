@@ -6,6 +6,8 @@ The tool never denies: anything short of ``meets_criteria`` routes to a human re
 from __future__ import annotations
 
 from priorauth.models import (
+    Alert,
+    AlertKind,
     Assertion,
     Determination,
     DocumentInfo,
@@ -51,7 +53,8 @@ def _notes(policy: Policy, ctx: ScoringContext) -> tuple[str, ...]:
 
 
 def score(request: ReviewRequest, facts: tuple[Fact, ...] | list[Fact], *,
-          policy: Policy | None = None, documents: tuple[DocumentInfo, ...] = ()) -> Review:
+          policy: Policy | None = None, documents: tuple[DocumentInfo, ...] = (),
+          alerts: tuple[Alert, ...] = ()) -> Review:
     """Score every node of the policy and decide the recommendation. Pure function."""
     policy = policy or load_policy()
     facts = tuple(sorted(facts, key=Fact.sort_key))
@@ -71,6 +74,10 @@ def score(request: ReviewRequest, facts: tuple[Fact, ...] | list[Fact], *,
     elif met_non:
         determination = Determination.not_met
         reasons.extend(f"non-indication {n} is met: refer to a clinical reviewer" for n in met_non)
+    elif met_ind and any(a.kind == AlertKind.thin_chart for a in alerts):
+        determination = Determination.insufficient_documentation
+        reasons.extend(f"indication {i} is met on a chart too thin to stand for a clinical "
+                       "record: ask the provider for the office notes" for i in met_ind)
     elif met_ind:
         determination = Determination.meets_criteria
         reasons.extend(f"indication {i} is met" for i in met_ind)
@@ -93,6 +100,7 @@ def score(request: ReviewRequest, facts: tuple[Fact, ...] | list[Fact], *,
                            sex=request.sex, region=ctx.region),
         determination=determination,
         reasons=tuple(reasons),
+        alerts=alerts,
         criteria=criteria,
         missing=tuple(missing),
         notes=_notes(policy, ctx),

@@ -67,15 +67,21 @@ def _write_scanned_pdf(
     scanned: Sequence[bool] | None = None,
     dpi: int = 300,
     bilevel: bool = False,
+    turned: Sequence[int] | None = None,
 ) -> Path:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
 
     pdf = canvas.Canvas(str(path), pagesize=A4)
     for index, lines in enumerate(pages):
+        turn = turned[index] if turned else 0
+        size = (A4[1], A4[0]) if turn in (90, 270) else A4
+        pdf.setPageSize(size)
         if scanned is None or scanned[index]:
             image = _scan_image(lines, dpi=dpi, bilevel=bilevel)
-            pdf.drawImage(ImageReader(image.convert("L")), 0, 0, *A4)
+            if turn:  # fed into the scanner turned: counter-clockwise by ``turn`` degrees
+                image = image.convert("L").rotate(turn, expand=True, fillcolor=255)
+            pdf.drawImage(ImageReader(image.convert("L")), 0, 0, *size)
         else:
             _draw_lines(pdf, lines)
         pdf.showPage()
@@ -89,6 +95,8 @@ def make_scanned_pdf(tmp_path: Path) -> Callable[..., Path]:
     (``dpi``, grey or ``bilevel`` like a fax) and only the image is kept, so the page has no
     text layer. ``scanned=[True, False]`` keeps a text layer on the pages marked ``False``
     (a mixed PDF). Pages are A4, like :func:`make_pdf`'s, and lines sit at the same places.
+    ``turned=[0, 180, 90]`` feeds page 2 upside down and page 3 sideways (turned
+    counter-clockwise; a sideways page is a landscape page).
     """
 
     def make(
@@ -98,9 +106,10 @@ def make_scanned_pdf(tmp_path: Path) -> Callable[..., Path]:
         scanned: Sequence[bool] | None = None,
         dpi: int = 300,
         bilevel: bool = False,
+        turned: Sequence[int] | None = None,
     ) -> Path:
         return _write_scanned_pdf(
-            tmp_path / name, pages, scanned=scanned, dpi=dpi, bilevel=bilevel
+            tmp_path / name, pages, scanned=scanned, dpi=dpi, bilevel=bilevel, turned=turned
         )
 
     return make

@@ -524,3 +524,22 @@ def test_a_low_confidence_ocr_quote_is_flagged_on_the_page():
     assert "OCR confidence 41%: check the page" in template.render(ev=low, positions={},
                                                                    kinds={})
     assert "OCR confidence" not in template.render(ev=high, positions={}, kinds={})
+
+
+def test_a_packet_page_of_another_patient_is_alerted_first_on_the_review_page(client, make_pdf):
+    """The intake names the patient; the page naming another patient is excluded and the
+    alert stands above the determination (issue 14)."""
+    his = ["OFFICE NOTE   Date of service: 10/02/2026", "Patient: SAMPLE, JOHN Q",
+           "58 yo M with low back pain for 10 weeks after no injury."]
+    hers = ["DEVICE CLINIC NOTE   Date: 09/15/2026", "Patient: SAMPLES, JOAN P.",
+            "Pacemaker not MR conditional. MRI is contraindicated."]
+    packet = make_pdf("packet.pdf", [his, hers])
+    form = {**FORM, "patient_name": "John Sample", "mrn": ""}
+    review_id = _reviewed(client, [("packet.pdf", packet.read_bytes())], form)
+    review = client.get(f"/api/reviews/{review_id}").json()
+    assert [(a["kind"], a["page"]) for a in review["alerts"]] == [("other_patient", 2)]
+    html = client.get(f"/reviews/{review_id}").text
+    assert 'data-alert="other_patient"' in html
+    assert html.index('id="alerts"') < html.index('id="determination"')
+    assert "packet.pdf page 2 names another patient" in html
+    assert "MR conditional" not in html and "JOAN" not in html.upper()  # nothing of hers quoted

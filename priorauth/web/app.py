@@ -220,7 +220,9 @@ def _parse_request(form) -> ReviewRequest:
         raise ValueError("; ".join(errors))
     try:
         return ReviewRequest(cpt=cpt, request_date=dates.get("request_date"), age=age,
-                         dob=dates.get("dob"), sex=sex)
+                             dob=dates.get("dob"), sex=sex,
+                             patient_name=text("patient_name") or None,
+                             mrn=text("mrn") or None)
     except ValidationError as exc:
         raise ValueError("; ".join(err["msg"].removeprefix("Value error, ")
                                    for err in exc.errors())) from None

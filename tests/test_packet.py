@@ -1,0 +1,220 @@
+"""Fax packets as they arrive (issue 14): pages turned sideways or upside down, pages of another
+patient, cover sheets, blank and missing pages, a chart too thin to stand for a record.
+
+Every packet is built by the test: text-layer PDFs drawn with reportlab, scans rasterised and
+read back by tesseract. Nothing here is a committed binary.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from priorauth.extract import ocr
+from priorauth.extract.ingest import read_chart
+from priorauth.extract.packet import Identity, compare_identity, read_identity
+from priorauth.extract.pdf import evidence_boxes
+from priorauth.models import ReviewRequest
+from priorauth.review import review_chart
+
+needs_tesseract = pytest.mark.skipif(not ocr.ocr_available(), reason="tesseract not installed")
+
+REQUEST = ReviewRequest(cpt=("72131",), request_date=date(2026, 10, 14), age=58, sex="M")
+
+OFFICE_NOTE = [
+    "SPINE CLINIC FOLLOW-UP NOTE      Date of service: 10/02/2026",
+    "Patient: SAMPLE, JOHN Q       DOB: 02/03/1968       MRN: 4471203",
+    "HPI: 58 yo M with new onset low back pain radiating down the left leg since early",
+    "June 2026. No fall, injury or other trauma. He completed physical therapy 2x/week",
+    "from 7/27/2026 through 9/21/2026 with no improvement after 8 weeks of PT. Naproxen",
+    "500 mg BID since early July without relief.",
+    "Exam: SLR positive on the left at 40 degrees. Strength 5/5. Reflexes 2+.",
+    "Imaging: lumbar radiographs 07/08/2026 normal. No prior MRI or CT of the lumbar spine.",
+    "Assessment: new onset left lumbar radiculopathy, failed 8 weeks of conservative care.",
+    "Plan: CT lumbar spine without contrast.",
+]
+OTHER_PATIENTS_DEVICE_NOTE = [
+    "DEVICE CLINIC NOTE      Date: 09/15/2026",
+    "Patient: SAMPLES, JOAN P.       DOB: 07/11/1941",
+    "Dual-chamber pacemaker with legacy abandoned leads, not MR conditional.",
+    "MRI is contraindicated with this system.",
+]
+
+
+def test_a_page_of_another_patient_is_excluded_and_alerted(make_pdf):
+    packet = make_pdf("packet.pdf", [OFFICE_NOTE, OTHER_PATIENTS_DEVICE_NOTE])
+    review = review_chart([packet], REQUEST)
+    kinds = [(a.kind.value, a.document, a.page) for a in review.alerts]
+    assert ("other_patient", "packet.pdf", 2) in kinds
+    # Her pacemaker does not make his MRI impossible: nothing from page 2 is a fact.
+    assert review.determination.value != "meets_criteria"
+    assert all(ev.page != 2 for f in review.facts for ev in (f.evidence,))
+    assert review.criterion("ind.1.1").status.value == "unknown"
+    message = next(a.message for a in review.alerts if a.kind.value == "other_patient")
+    assert "SAMPLE" not in message.upper().replace("SAMPLES", "") and "1941" not in message
+
+
+def test_the_same_packet_with_his_own_device_note_meets_criteria(make_pdf):
+    """Counterexample: the device page names him (one digit of the date of birth misread)."""
+    own = [OTHER_PATIENTS_DEVICE_NOTE[0], "Patient: John Q. Sample     DOB: 02/08/1968",
+           *OTHER_PATIENTS_DEVICE_NOTE[2:]]
+    review = review_chart([make_pdf("packet.pdf", [OFFICE_NOTE, own])], REQUEST)
+    assert [a.kind.value for a in review.alerts] == []
+    assert review.determination.value == "meets_criteria"
+    assert any(ev.page == 2 for c in review.criteria if c.id == "ind.1.1" for ev in c.evidence)
+
+
+def test_the_request_names_the_patient_when_most_pages_are_someone_elses(make_pdf):
+    """Two pages of hers, one of his: the request's identity decides, not the majority."""
+    packet = make_pdf("packet.pdf", [OTHER_PATIENTS_DEVICE_NOTE, OFFICE_NOTE,
+                                     OTHER_PATIENTS_DEVICE_NOTE])
+    named = REQUEST.model_copy(update={"patient_name": "john sample", "age": None,
+                                       "dob": date(1968, 2, 3)})
+    review = review_chart([packet], named)
+    others = sorted(a.page for a in review.alerts if a.kind.value == "other_patient")
+    assert others == [1, 3]
+    assert review.determination.value != "meets_criteria"
+
+
+def test_a_page_without_identity_follows_its_neighbour(make_pdf):
+    continuation = ["Continued: MRI is contraindicated because of the pacemaker above."]
+    packet = make_pdf("packet.pdf", [OFFICE_NOTE, OTHER_PATIENTS_DEVICE_NOTE, continuation])
+    review = review_chart([packet], REQUEST)
+    assert sorted(a.page for a in review.alerts if a.kind.value == "other_patient") == [2, 3]
+    assert review.determination.value != "meets_criteria"
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last", "dob", "mrn"),
+    [
+        ("Patient: SAMPLE, JOHN Q    DOB: 02/03/1968", "john", "sample", date(1968, 2, 3), None),
+        ("Patient Name: John Q. Sample\nD.O.B. 2/3/1968  MRN# 00-4471203", "john", "sample",
+         date(1968, 2, 3), "004471203"),
+        ("RE: Maria Lopez-Garcia (DOB 1950-07-04)", "maria", "lopezgarcia", date(1950, 7, 4),
+         None),
+        ("Name: O'Neil, Patrick\nDate of Birth: March 4, 1961", "patrick", "oneil",
+         date(1961, 3, 4), None),
+    ],
+)
+def test_identity_fields_are_read(text, first, last, dob, mrn):
+    identity = read_identity(text)
+    assert (identity.first, identity.last, identity.dob, identity.mrn) == (first, last, dob, mrn)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patient: reports pain for 3 months.",  # a sentence, not a name
+        "Patient: 58 yo male with low back pain",
+        "Referring physician: Dr. Jane Doe",  # not the patient
+        "Patient was born and raised in Ohio; DOB not on file.",
+        "Date of service: 10/02/2026",  # not a date of birth
+    ],
+)
+def test_what_is_not_an_identity(text):
+    identity = read_identity(text)
+    assert identity.last is None and identity.dob is None
+
+
+@pytest.mark.parametrize(
+    ("page", "verdict"),
+    [
+        (Identity("joan", "samples", date(1941, 7, 11)), "other"),
+        (Identity("john", "sample", date(1968, 2, 8)), "same"),  # a misread digit, name agrees
+        (Identity("jon", "sample"), "same"),  # one letter off: an OCR slip
+        (Identity(None, None, date(1941, 7, 11)), "other"),
+        (Identity(None, None, None, "4471203"), "same"),
+        (Identity(), "unknown"),
+    ],
+)
+def test_identities_are_compared_field_by_field(page, verdict):
+    chart = Identity("john", "sample", date(1968, 2, 3), "4471203")
+    assert compare_identity(page, chart) == verdict
+
+
+def test_cover_sheet_blank_page_and_missing_pages(make_pdf):
+    cover = [
+        "FAX COVER SHEET",
+        "TO: Utilization Management     FROM: Lakeside Orthopedics",
+        "Number of pages (including cover): 5",
+        "Enclosed: office note, physical therapy discharge summary, MRI report",
+    ]
+    note = [*OFFICE_NOTE[:-1], "Page 2 of 5"]
+    packet = make_pdf("packet.pdf", [cover, note, [" "], ["Page 4 of 5", *OFFICE_NOTE[-1:]]])
+    review = review_chart([packet], REQUEST)
+    alerts = [(a.kind.value, a.page) for a in review.alerts]
+    assert ("blank_page", 3) in alerts
+    missing = [a.message for a in review.alerts if a.kind.value == "missing_pages"]
+    assert any("announces 5 pages" in m for m in missing)
+    assert any("therapy record" in m for m in missing) is False  # the office note tells of PT
+    assert any("imaging report" in m for m in missing)
+    # The cover's list of enclosures is not clinical text: it cites nothing.
+    assert all(ev.page != 1 for c in review.criteria for ev in c.evidence)
+
+
+def test_a_listed_therapy_summary_that_arrived_blank_is_reported(make_pdf):
+    cover = ["FAX COVER SHEET", "Pages: 3 including cover",
+             "Enclosed: physical therapy discharge summary"]
+    thin_note = ["OFFICE NOTE  Date of service: 10/02/2026",
+                 "Patient: SAMPLE, JOHN Q   DOB: 02/03/1968",
+                 "58 yo M with low back pain for 10 weeks. He went to PT.",
+                 "Plan: CT lumbar spine."]
+    review = review_chart([make_pdf("packet.pdf", [cover, thin_note, [" "]])], REQUEST)
+    kinds = {a.kind.value for a in review.alerts}
+    assert {"blank_page", "missing_pages"} <= kinds
+    assert any("therapy record" in a.message for a in review.alerts)
+    assert review.determination.value != "meets_criteria"
+
+
+def test_a_chart_too_thin_to_stand_for_a_record_is_never_approved(tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text("AVM", encoding="utf-8")
+    review = review_chart([note], REQUEST)
+    assert review.alerts[0].kind.value == "thin_chart"
+    assert review.determination.value != "meets_criteria"
+
+
+def test_fax_header_lines_are_not_clinical_text(tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text("\n".join(["10/13/2026 14:22 FAX 555-0134  LAKESIDE ORTHO   PAGE 2/6",
+                               *OFFICE_NOTE]), encoding="utf-8")
+    review = review_chart([note], REQUEST)
+    assert all("FAX" not in f.evidence.text for f in review.facts)
+    assert review.determination.value == "insufficient_documentation"
+
+
+@needs_tesseract
+def test_pages_fed_upside_down_and_sideways_are_read_and_cited_where_they_are(make_scanned_pdf):
+    therapy = [
+        "ACTIVE MOTION PHYSICAL THERAPY - DISCHARGE SUMMARY",
+        "Patient: SAMPLE, JOHN Q     DOB: 02/03/1968",
+        "Dates of care: 07/27/2026 to 09/21/2026, 14 visits over 8 weeks.",
+        "Goals not met. Plateaued with no meaningful improvement in pain.",
+    ]
+    device = [
+        "CARDIOLOGY DEVICE CLINIC   Date: 09/15/2026",
+        "Patient: SAMPLE, JOHN Q     DOB: 02/03/1968",
+        "Dual-chamber pacemaker with abandoned leads, not MR conditional.",
+        "MRI is contraindicated with this system.",
+    ]
+    packet = make_scanned_pdf("fax.pdf", [OFFICE_NOTE, therapy, device], dpi=200,
+                              bilevel=True, turned=[0, 180, 90])
+    pages = read_chart([packet])[0].pages
+    assert [p.rotation for p in pages] == [0, 180, 90]  # degrees turned back, clockwise
+    assert "Goals not met" in pages[1].text and "not MR conditional" in pages[2].text
+    review = review_chart([packet], REQUEST)
+    rotated = sorted(a.page for a in review.alerts if a.kind.value == "rotated_page")
+    assert rotated == [2, 3]
+    assert review.determination.value == "meets_criteria"
+    device_quotes = [ev for ev in review.criterion("ind.1.1").evidence if ev.page == 3]
+    assert device_quotes
+    # The text starts near the top-left of the upright page; turned 90 degrees
+    # counter-clockwise its lines run upwards from the bottom-left of the landscape page the
+    # reviewer sees: the highlight is a narrow column near the left edge, starting low.
+    width, height = pages[2].size
+    assert width > height
+    boxes = evidence_boxes(packet, 3, device_quotes[0].start, device_quotes[0].end)
+    assert boxes and all(b.x1 < width / 4 for b in boxes)
+    assert all(b.y1 - b.y0 > b.x1 - b.x0 for b in boxes)
+    assert max(b.y1 for b in boxes) > 0.75 * height
