@@ -530,7 +530,10 @@ def test_a_packet_page_of_another_patient_is_alerted_first_on_the_review_page(cl
     """The intake names the patient; the page naming another patient is excluded and the
     alert stands above the determination (issue 14)."""
     his = ["OFFICE NOTE   Date of service: 10/02/2026", "Patient: SAMPLE, JOHN Q",
-           "58 yo M with low back pain for 10 weeks after no injury."]
+           "58 yo M with new low back pain for 10 weeks, no fall or injury. He completed",
+           "physical therapy twice a week for 8 weeks without improvement and has taken",
+           "naproxen since July without relief. Exam: positive straight leg raise on the",
+           "left. Plan: CT of the lumbar spine; MRI safety to be confirmed."]
     hers = ["DEVICE CLINIC NOTE   Date: 09/15/2026", "Patient: SAMPLES, JOAN P.",
             "Pacemaker not MR conditional. MRI is contraindicated."]
     packet = make_pdf("packet.pdf", [his, hers])
