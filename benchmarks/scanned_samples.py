@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from faxes import pages_of, write_fax_pdf  # noqa: E402
 
 from priorauth.extract import ocr  # noqa: E402
+from priorauth.extract.ingest import read_chart  # noqa: E402
 from priorauth.models import ReviewRequest  # noqa: E402
 from priorauth.review import review_chart  # noqa: E402
 
@@ -55,10 +56,11 @@ def main() -> None:
             for n, chart in enumerate(found):
                 request = ReviewRequest(**json.loads((chart / "request.json").read_text()))
                 gold = json.loads((chart / "expected.json").read_text())["determination"]
-                texts = sorted(chart.glob("*.txt"))
+                texts = sorted([*chart.glob("*.txt"), *chart.glob("*.pdf")])
                 faxes = []
                 for k, path in enumerate(texts):
-                    pages = pages_of(path.read_text("utf-8"))
+                    document = read_chart([path])[0]
+                    pages = [lines for page in document.pages for lines in pages_of(page.text)]
                     turned = [args.turn if i % 2 else 0 for i in range(len(pages))]
                     out = Path(tmp) / f"{chart.name}_{path.stem}.pdf"
                     faxes.append(write_fax_pdf(out, pages, skew=args.skew, speckle=args.speckle,
@@ -69,7 +71,6 @@ def main() -> None:
                 gold_ok += fax_review.determination.value == gold
                 costly += (fax_review.determination.value == "meets_criteria"
                            and gold != "meets_criteria")
-                from priorauth.extract.ingest import read_chart
                 for doc in read_chart(faxes):
                     confidences += [p.ocr_confidence for p in doc.pages
                                     if p.ocr_confidence is not None]

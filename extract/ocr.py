@@ -140,6 +140,29 @@ def ocr_available() -> bool:
     return tesseract_command() is not None
 
 
+#: Words a period may follow inside a sentence ("approx. three weeks", "Dr. smith").
+_ABBREVIATIONS = frozenset(
+    "dr mr mrs ms st vs approx pt pts wk wks yr yrs mo mos hx dx tx sx fx rx etc inc dept "
+    "min max avg est incl fig ref lt rt bilat ext int sig tab caps".split())
+_GLUED_PERIOD = re.compile(r"\b([A-Za-z]{2,})\.([a-z]{3,})\b")
+_STRAY_PERIOD = re.compile(r"\b([A-Za-z]{2,})\.(?= [a-z])")
+
+
+def drop_stray_periods(text: str) -> str:
+    """OCR text with the periods a speck made between words turned into spaces.
+
+    A fax speck read as a period breaks a clause: "No.home exercise program" no longer
+    negates, "had any. physical therapy" splits the sentence. A period glued between two words
+    ("No.home") or ending a word that a lower-case word follows on the same line ("any. physical")
+    is not punctuation, unless the word is an abbreviation ("approx. three"). Same length:
+    every offset into the text still holds.
+    """
+    text = _GLUED_PERIOD.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
+    return _STRAY_PERIOD.sub(
+        lambda m: m.group(0) if m.group(1).lower() in _ABBREVIATIONS else f"{m.group(1)} ",
+        text)
+
+
 def parse_tsv(tsv: str, *, dpi: float) -> OcrResult:
     """Build a page's text, words and confidence from tesseract's TSV output.
 
@@ -179,7 +202,7 @@ def parse_tsv(tsv: str, *, dpi: float) -> OcrResult:
         words.append(Word(length, length + len(text), box, confidence))
         parts.append(text)
         length += len(text)
-    page_text = "".join(parts)
+    page_text = drop_stray_periods("".join(parts))
     letters = sum(word.end - word.start for word in words)
     mean = (
         round(sum(w.confidence * (w.end - w.start) for w in words) / letters, 2)
@@ -280,6 +303,135 @@ _ORIENTATION_CONFIDENCE = re.compile(r"Orientation confidence:\s*([\d.]+)")
 _MIN_ORIENTATION_CONFIDENCE = 2.0  # tesseract's OSD scale; below this it is guessing
 
 
+#: A straight run of dark pixels at least this long (inches) is a ruling line, not a letter.
+_RULE_INCHES = 0.3
+
+
+def _runs(dark, length: int, axis: int):
+    """Pixels that lie on a straight run of at least ``length`` dark pixels along ``axis``."""
+    import numpy as np
+
+    counts = np.cumsum(dark, axis=axis, dtype=np.int32)
+    zero = np.zeros_like(counts.take([0], axis=axis))
+    counts = np.concatenate([zero, counts], axis=axis)
+    size = dark.shape[axis]
+    if size < length:
+        return np.zeros_like(dark)
+    window = counts.take(range(length, size + 1), axis=axis) - counts.take(
+        range(0, size - length + 1), axis=axis)
+    starts = (window == length).astype(np.int32)  # a full run starts here
+    marks = np.cumsum(starts, axis=axis)
+    marks = np.concatenate([zero, marks], axis=axis)
+    # pixel k is covered when a run starts in [k - length + 1, k]
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (0, length - 1)
+    marks = np.pad(marks, pad, mode="edge")
+    upper = marks.take(range(1, size + 1), axis=axis)
+    lower = marks.take(range(0, size), axis=axis)
+    shifted = np.pad(lower, [(length - 1, 0) if a == axis else (0, 0) for a in range(2)])
+    lower = shifted.take(range(0, size), axis=axis)
+    return (upper - lower) > 0
+
+
+def remove_rules(image: Image.Image, *, dpi: float) -> tuple[Image.Image, Box | None]:
+    """The page with its ruling lines (table grids, form boxes, underlines) painted white.
+
+    Grid lines touching the letters of a table cell break them for OCR ("8/1/26" read as
+    "£128"); straight dark runs longer than :data:`_RULE_INCHES` are no letter's stroke.
+    Returns:
+        The cleaned image (``image`` itself when it has no such line) and the region the lines
+        enclose, in points (``None`` without lines): the words of a ruled region (a table, a
+        form) are read row by row (:func:`read_rows`), since without its rules tesseract would
+        read its columns one after another.
+    """
+    import numpy as np
+    from PIL import Image as PILImage
+
+    grey = np.asarray(image.convert("L"))
+    dark = grey < 128
+    length = max(8, round(_RULE_INCHES * dpi))
+    lines = _runs(dark, length, axis=1) | _runs(dark, length, axis=0)
+    if not lines.any():
+        return image, None
+    cleaned = grey.copy()
+    cleaned[lines] = 255
+    rows = np.flatnonzero(lines.any(axis=1))
+    cols = np.flatnonzero(lines.any(axis=0))
+    points = 72.0 / dpi
+    region = Box(cols[0] * points, rows[0] * points, (cols[-1] + 1) * points,
+                 (rows[-1] + 1) * points)
+    return PILImage.fromarray(cleaned, mode="L"), region
+
+
+def read_rows(result: OcrResult, region: Box) -> OcrResult:
+    """``result`` with the words inside ``region`` re-read row by row, left to right.
+
+    A word belongs to a row when its vertical middle lies within the row's first word's
+    height; the rows take the place of the region's first word in the reading order. Words
+    outside the region keep tesseract's order.
+    """
+    def inside(word: Word) -> bool:
+        x = (word.box.x0 + word.box.x1) / 2
+        y = (word.box.y0 + word.box.y1) / 2
+        return region.x0 <= x <= region.x1 and region.y0 <= y <= region.y1
+
+    table = [w for w in result.words if inside(w)]
+    if len(table) < 2:
+        return result
+    heights = sorted(w.box.y1 - w.box.y0 for w in table)
+    usual = heights[len(heights) // 2]
+
+    def middle(word: Word) -> float:
+        # A word taller than two lines is a misread column fragment: place it by its top.
+        if word.box.y1 - word.box.y0 > 2 * usual:
+            return word.box.y0 + usual / 2
+        return (word.box.y0 + word.box.y1) / 2
+
+    rows: list[list[Word]] = []
+    anchor = 0.0
+    for word in sorted(table, key=middle):
+        if rows and middle(word) - anchor <= usual * 0.6:
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+            anchor = middle(word)
+    ordered: list[list[Word]] = []  # lines of words, in the new reading order
+    first = table[0]
+    line: list[Word] = []
+    previous_line_end: int | None = None
+    for word in result.words:
+        if word is first:
+            if line:
+                ordered.append(line)
+                line = []
+            ordered.extend(sorted(row, key=lambda w: w.box.x0) for row in rows)
+            continue
+        if inside(word):
+            continue
+        gap = result.text[previous_line_end:word.start] if previous_line_end is not None else ""
+        if line and "\n" in gap:
+            ordered.append(line)
+            line = []
+        line.append(word)
+        previous_line_end = word.end
+    if line:
+        ordered.append(line)
+    parts: list[str] = []
+    words: list[Word] = []
+    length = 0
+    for k, row in enumerate(ordered):
+        for j, word in enumerate(row):
+            if k or j:
+                parts.append(" " if j else "\n")
+                length += 1
+            token = result.text[word.start:word.end]
+            words.append(Word(length, length + len(token), word.box, word.confidence))
+            parts.append(token)
+            length += len(token)
+    return OcrResult(text="".join(parts), words=tuple(words), confidence=result.confidence,
+                     rotation=result.rotation)
+
+
 def _unrotate(box: Box, rotation: int, width: float, height: float) -> Box:
     """A box on the page turned ``rotation`` degrees clockwise, on the page as displayed.
 
@@ -347,8 +499,10 @@ def ocr_image(
 
     with _SLOTS:
         try:
-            return _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read,
-                           dpi=dpi)
+            image, ruled = remove_rules(image, dpi=dpi)
+            result = _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read,
+                             dpi=dpi)
+            return read_rows(result, ruled) if ruled and not result.rotation else result
         except TimeoutError:
             raise OcrTimeout(0, 1, timeout) from None
 
@@ -396,7 +550,7 @@ def ocr_pages(
         try:
             if cancelled.is_set():
                 raise TimeoutError
-            image = render(index)
+            image, ruled = remove_rules(render(index), dpi=dpi)
             remaining = deadline - time.monotonic()
 
             def read(picture: Image.Image, *, dpi: float, psm: int) -> str:
@@ -411,8 +565,9 @@ def ocr_pages(
                 )
 
             try:
-                return _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read,
-                               dpi=dpi)
+                result = _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read,
+                                 dpi=dpi)
+                return read_rows(result, ruled) if ruled and not result.rotation else result
             except TimeoutError:
                 if remaining > _PAGE_TIMEOUT:
                     raise OcrError(

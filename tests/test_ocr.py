@@ -298,3 +298,42 @@ def test_when_tesseract_lacks_the_language_then_the_error_says_what_to_install(
         r"'xyz' language data; install tesseract-ocr-xyz$",
     ):
         read_document(scan, ocr_lang="xyz")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("No.home exercise program.", "No home exercise program."),
+        ("Pt has not had any. physical therapy", "Pt has not had any  physical therapy"),
+        # counterexamples: real periods and abbreviations stay
+        ("approx. three weeks", "approx. three weeks"),
+        ("Dr. smith saw him", "Dr. smith saw him"),
+        ("e.g. ibuprofen b.i.d. dosing", "e.g. ibuprofen b.i.d. dosing"),
+        ("Pain 5/10. Walking helps.", "Pain 5/10. Walking helps."),
+        ("No PT.\nnext line", "No PT.\nnext line"),
+    ],
+)
+def test_specks_read_as_periods_do_not_break_clauses(text, want):
+    from priorauth.extract.ocr import drop_stray_periods
+
+    assert drop_stray_periods(text) == want
+    assert len(drop_stray_periods(text)) == len(text)
+
+
+def test_ruling_lines_are_found_and_painted_white():
+    from PIL import Image, ImageDraw
+
+    from priorauth.extract.ocr import remove_rules
+
+    image = Image.new("L", (600, 400), 255)
+    draw = ImageDraw.Draw(image)
+    draw.line((50, 100, 550, 100), fill=0, width=3)  # a table rule
+    draw.line((300, 50, 300, 350), fill=0, width=2)
+    draw.text((60, 120), "8/1/26  HEP", fill=0)  # letters are no rule
+    cleaned, region = remove_rules(image, dpi=150)
+    assert region is not None
+    assert cleaned.getpixel((200, 100)) == 255 and cleaned.getpixel((300, 200)) == 255
+    assert min(cleaned.crop((60, 120, 120, 135)).getdata()) < 128  # the text is still there
+    plain = Image.new("L", (600, 400), 255)
+    ImageDraw.Draw(plain).text((60, 120), "no lines here", fill=0)
+    assert remove_rules(plain, dpi=150) == (plain, None)
