@@ -164,6 +164,150 @@ def _join(line: Box, box: Box, direction: str | None) -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------- columns
+
+_GUTTER_MIN = 12.0  # points of white between two columns
+_COLUMN_LINES = 3  # text runs needed on each side of a gutter
+_PROSE_WIDTH = 150.0  # points: the mean run width of a column of prose (~30 characters)
+
+
+def _text_rects(textpage: pdfium.PdfTextPage, convert: Callable[..., Box]) -> list[Box]:
+    """PDFium's text runs (one rectangle per run of a line), displayed; cheap to get."""
+    handle = textpage.raw
+    count = pdfium_c.FPDFText_CountRects(handle, 0, -1)
+    left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    rects = []
+    for index in range(max(count, 0)):
+        if pdfium_c.FPDFText_GetRect(handle, index, ctypes.byref(left), ctypes.byref(top),
+                                     ctypes.byref(right), ctypes.byref(bottom)):
+            rects.append(convert(left.value, bottom.value, right.value, top.value))
+    return rects
+
+
+def find_gutter(rects: Sequence[Box], width: float) -> float | None:
+    """The x of the white gutter between two columns of text, or ``None``.
+
+    A gutter is a vertical band at least :data:`_GUTTER_MIN` wide, in the middle 70 % of the
+    page, that at most two runs cross (a title or a footer may span both columns), with at
+    least :data:`_COLUMN_LINES` runs on either side that sit beside a run on the other side.
+    It separates columns of *text* only if it is the page's one gutter and one side holds
+    prose (runs :data:`_PROSE_WIDTH` points wide on average): a table's cells, short on both
+    sides or split by several gutters, are read row by row as they stand.
+    """
+    if len(rects) < 2 * _COLUMN_LINES or width <= 0:
+        return None
+    found: list[tuple[int, float, list[Box], list[Box]]] = []
+    x = width * 0.15
+    while x < width * 0.85:
+        low, high = x, x + _GUTTER_MIN
+        if sum(1 for r in rects if r.x0 < high and r.x1 > low) <= 2:
+            left = [r for r in rects if r.x1 <= low]
+            right = [r for r in rects if r.x0 >= high]
+            beside = sum(1 for a in left if any(a.y0 < b.y1 and b.y0 < a.y1 for b in right))
+            if beside >= _COLUMN_LINES:
+                found.append((beside, x + _GUTTER_MIN / 2, left, right))
+        x += 2.0
+    if not found:
+        return None
+    groups: list[list[tuple[int, float, list[Box], list[Box]]]] = []
+    for item in found:  # adjacent bands are one gutter
+        if groups and item[1] - groups[-1][-1][1] <= 4.0:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    if len(groups) != 1:
+        return None
+    beside, middle, left, right = max(groups[0], key=lambda item: item[0])
+    def mean_width(side: list[Box]) -> float:
+        return sum(r.x1 - r.x0 for r in side) / len(side)
+    if max(mean_width(left), mean_width(right)) < _PROSE_WIDTH:
+        return None
+    # the middle of the widest stretch of white
+    return (groups[0][0][1] + groups[0][-1][1]) / 2
+
+
+def read_columns(
+    text: str, boxes: Sequence[Box | None], gutter: float
+) -> tuple[str, tuple[Box | None, ...]]:
+    """``text`` re-read column by column: between full-width lines, every line's part left
+    of ``gutter`` first, then every part right of it. Same characters, same boxes, new order.
+    """
+    out_text: list[str] = []
+    out_boxes: list[Box | None] = []
+    left: list[tuple[str, list[Box | None]]] = []
+    right: list[tuple[str, list[Box | None]]] = []
+
+    def emit(chars: str, line_boxes: Sequence[Box | None]) -> None:
+        if out_text:
+            out_text.append("\n")
+            out_boxes.append(None)
+        out_text.append(chars)
+        out_boxes.extend(line_boxes)
+
+    def flush() -> None:
+        for part in (left, right):
+            for chars, line_boxes in part:
+                emit(chars, line_boxes)
+            part.clear()
+
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        line_boxes = list(boxes[start:end])
+        start = end + 1
+        if any(b is not None and b.x0 < gutter < b.x1 for b in line_boxes):
+            flush()
+            emit(line, line_boxes)
+            continue
+        cut = len(line)
+        for k, box in enumerate(line_boxes):
+            if box is not None and box.x0 >= gutter:
+                cut = k
+                break
+        head, tail = line[:cut].rstrip(), line[cut:]
+        if head.strip():
+            left.append((head, line_boxes[:len(head)]))
+        if tail.strip():
+            right.append((tail, line_boxes[cut:]))
+        if not head.strip() and not tail.strip():
+            left.append((line, line_boxes))
+    flush()
+    return "".join(out_text), tuple(out_boxes)
+
+
+def _side_by_side(rects: Sequence[Box]) -> bool:
+    """Some two text runs share a line: cells of a table row, fields of a form."""
+    ordered = sorted(rects, key=lambda r: (r.y0 + r.y1) / 2)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        middle = (b.y0 + b.y1) / 2
+        if a.y0 <= middle <= a.y1 and (b.x0 >= a.x1 or a.x0 >= b.x1):
+            return True
+    return False
+
+
+def join_rows(text: str, boxes: Sequence[Box | None]) -> str:
+    """``text`` with the line breaks PDFium puts between cells of one row made spaces.
+
+    PDFium starts a new line at a wide gap: "08/01/2026", "1", "6 therapeutic exercise" on
+    three lines for one row of a visit log. A break whose neighbours sit on the same line of
+    the page, left to right, joins them. Same length: offsets and boxes still hold.
+    """
+    chars = list(text)
+    for k, char in enumerate(chars):
+        if char != "\n":
+            continue
+        before = next((boxes[j] for j in range(k - 1, max(-1, k - 40), -1)
+                       if boxes[j] is not None), None)
+        after = next((boxes[j] for j in range(k + 1, min(len(boxes), k + 40))
+                      if boxes[j] is not None), None)
+        if before is None or after is None or text.find("\n", k + 1, k + 2) == k + 1:
+            continue
+        middle = (after.y0 + after.y1) / 2
+        if before.y0 <= middle <= before.y1 and after.x0 >= before.x1:
+            chars[k] = " "
+    return "".join(chars)
+
+
 # --------------------------------------------------------------------------- page geometry
 
 
@@ -297,21 +441,35 @@ class PdfiumEngine:
     name = "pdfium"
 
     def page_texts(self, pdf: pdfium.PdfDocument, data: bytes) -> list[str]:
-        """The normalised text of every page, in order."""
+        """The normalised text of every page, in order (columns read one after the other)."""
         with PDFIUM_LOCK:
-            return [clean_text(self._raw_text(pdf, index)) for index in range(len(pdf))]
+            return [self._text(pdf, index, boxes=False)[0] for index in range(len(pdf))]
 
     @staticmethod
-    def _raw_text(pdf: pdfium.PdfDocument, index: int) -> str:
+    def _text(pdf: pdfium.PdfDocument, index: int, *, boxes: bool
+              ) -> tuple[str, tuple[Box | None, ...]]:
+        """The page's text, and its character boxes when asked for or needed for columns."""
         page = pdf[index]
         try:
             textpage = page.get_textpage()
             try:
-                return textpage.get_text_range()
+                raw = textpage.get_text_range()
+                convert = _to_display(_display_frame(page))
+                rects = _text_rects(textpage, convert) if "\n" in raw else []
+                gutter = find_gutter(rects, displayed_size(page)[0]) if rects else None
+                rows = bool(rects) and _side_by_side(rects)
+                if not boxes and gutter is None and not rows:
+                    return clean_text(raw), ()
+                text, char_boxes = _clean_with_boxes(raw, _pdfium_boxes(textpage, raw, convert))
             finally:
                 textpage.close()
         finally:
             page.close()
+        if gutter is not None:
+            text, char_boxes = read_columns(text, char_boxes, gutter)
+        if rows:
+            text = join_rows(text, char_boxes)
+        return text, char_boxes
 
     def page_chars(
         self, pdf: pdfium.PdfDocument, data: bytes, index: int
@@ -324,17 +482,7 @@ class PdfiumEngine:
         highlighted line looks even.
         """
         with PDFIUM_LOCK:
-            page = pdf[index]
-            try:
-                textpage = page.get_textpage()
-                try:
-                    raw = textpage.get_text_range()
-                    boxes = _pdfium_boxes(textpage, raw, _to_display(_display_frame(page)))
-                finally:
-                    textpage.close()
-            finally:
-                page.close()
-        return _clean_with_boxes(raw, boxes)
+            return self._text(pdf, index, boxes=True)
 
     def document_chars(
         self, pdf: pdfium.PdfDocument, data: bytes

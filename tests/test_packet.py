@@ -271,3 +271,65 @@ def test_a_ruled_visit_log_faxed_reads_row_by_row(tmp_path):
     # Most rows come out as rows: the date first, its notes on the same line.
     assert len(dated) >= 9
     assert sum(("HEP" in line) or ("ther" in line) for line in dated) >= 9
+
+
+SIDEBAR = ["PATIENT SUMMARY", "Allergies: NKDA", "Problems:", "- hypertension",
+           "- hyperlipidemia", "Medications:", "- naproxen 500 mg", "- lisinopril"]
+NARRATIVE = ["HPI: 58 yo M with new low back pain since early June, no",
+             "fall or other trauma. He completed physical therapy from",
+             "7/27/2026 to 9/21/2026 with no improvement after 8 weeks.",
+             "Naproxen since early July without relief. No home exercise",
+             "program was given. Assessment: lumbar radiculopathy.",
+             "Plan: CT lumbar spine without contrast."]
+
+
+def _two_columns(path, left, right, *, right_x=220):
+    from reportlab.pdfgen import canvas
+
+    page = canvas.Canvas(str(path))
+    page.drawString(72, 790, "LAKESIDE SPINE CLINIC - PROGRESS NOTE - Date of service: 10/02/2026")
+    for row in range(max(len(left), len(right))):
+        y = 760 - 14 * row
+        if row < len(left):
+            page.drawString(50, y, left[row])
+        if row < len(right):
+            page.drawString(right_x, y, right[row])
+    page.showPage()
+    page.save()
+    return path
+
+
+def test_a_two_column_print_reads_column_by_column(tmp_path):
+    path = _two_columns(tmp_path / "ehr.pdf", SIDEBAR, NARRATIVE)
+    text = read_chart([path])[0].pages[0].text
+    assert "no\nfall or other trauma" in text  # the narrative's lines follow each other
+    assert text.index("- lisinopril") < text.index("HPI: 58 yo M")  # the sidebar first, whole
+    assert text.startswith("LAKESIDE SPINE CLINIC")  # the full-width title stays first
+    review = review_chart([path], REQUEST)
+    quotes = [ev for c in review.criteria for ev in c.evidence if "physical therapy" in ev.text]
+    assert quotes
+    boxes = evidence_boxes(path, 1, quotes[0].start, quotes[0].end)
+    assert boxes and all(b.x0 >= 215 for b in boxes)  # highlighted in the right column
+
+
+def test_a_table_and_a_field_form_keep_their_rows(tmp_path):
+    """Counterexamples: two short columns (a form of fields) and a table of several columns
+    are read row by row, not column by column."""
+    fields = _two_columns(tmp_path / "form.pdf",
+                          ["Onset date:", "Prior MRI:", "PT completed:", "Device:"],
+                          ["07/20/2026", "none", "yes, 8 weeks", "none"])
+    text = read_chart([fields])[0].pages[0].text
+    assert "Onset date: 07/20/2026" in text and "PT completed: yes, 8 weeks" in text
+    from reportlab.pdfgen import canvas
+
+    table = tmp_path / "log.pdf"
+    page = canvas.Canvas(str(table))
+    for row in range(6):
+        for x, cell in zip((72, 170, 230, 290), (f"08/{row + 1:02d}/2026", str(row + 1), "6",
+                                                  "therapeutic exercise, manual therapy, HEP"),
+                           strict=True):
+            page.drawString(x, 760 - 14 * row, cell)
+    page.showPage()
+    page.save()
+    text = read_chart([table])[0].pages[0].text
+    assert "08/01/2026 1 6 therapeutic exercise" in text
