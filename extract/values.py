@@ -376,6 +376,39 @@ def find_imaging_result(text: str) -> str | None:
     return None
 
 
+#: A report's exam line: the study named right after the label ("EXAM: MRI LUMBAR SPINE").
+EXAM_LINE = re.compile(r"[ \t]*(?:exam(?:ination)?|procedure|study|exam type|"
+                       r"examination performed)\s*:\s*", re.I)
+IMPRESSION = re.compile(r"(?im)^[ \t]*(?:final\s+)?(?:impression|conclusions?|interpretation)"
+                        r"\s*:?[ \t]*\n?")
+_REPORT_END = re.compile(r"(?im)^[ \t]*(?:dictated|signed|electronically signed|"
+                         r"dictated/signed|read by|attending radiologist|radiologist)\b|\n[ \t]*\n")
+_ITEM = re.compile(r"(?m)^[ \t]*(?:\d+[.)]|[-*\u2022])?[ \t]*(\S[^\n]*)")
+
+
+def report_result(text: str, exam_end: int, region: str | None) -> str | None:
+    """The result a radiology report's impression gives the study its exam line names.
+
+    "Exam: XR THORACIC SPINE + XR LUMBAR SPINE ... Impression: 1. Acute T12 compression
+    fracture. 2. Normal lumbar spine radiographs.": each impression item that names the
+    study's region (else the items that name no spinal region) gives its result, so the
+    thoracic film is abnormal and the lumbar one normal.
+    """
+    found = IMPRESSION.search(text, exam_end)
+    if found is None:
+        return None
+    body = text[found.end():found.end() + 1200]
+    end = _REPORT_END.search(body)
+    body = body[:end.start()] if end else body
+    items = [m.group(1) for m in _ITEM.finditer(body)]
+    named = [(item, {r for pattern, r in SPINE_REGION_WORDS if pattern.search(item)})
+             for item in items]
+    mine = [item for item, regions in named if region in regions] if region else []
+    use = mine or [item for item, regions in named if not regions] or (
+        [] if region else items)
+    return find_imaging_result(" ".join(use)) if use else None
+
+
 AGE = re.compile(r"\b(\d{1,3})[- ]?(?:y/?o|yo|yr old|year[- ]old|years? old|-year-old)\b", re.I)
 
 

@@ -111,3 +111,36 @@ def test_assertion_class(text, kind, wanted):
         assert not found, found
     else:
         assert wanted in found and found <= {wanted, "present"} | {wanted}, found
+
+
+REPORT = """LAKESHORE RADIOLOGY
+Exam: XR THORACIC SPINE 2 VIEWS + XR LUMBAR SPINE 3 VIEWS
+Exam date: 2026-10-21
+Findings: see below.
+Impression:
+1. Acute-appearing T12 anterior wedge compression fracture, ~25% height loss.
+2. Normal lumbar spine radiographs.
+Dictated/signed: P. Nakamura, MD
+"""
+OFFICE = """OFFICE NOTE  Date of service: 10/21/2026
+Exam: tenderness over L4-5, SLR negative. MRI lumbar spine is pending.
+Impression: lumbar strain with a disc herniation suspected.
+"""
+
+
+def _imaging(text: str) -> list[tuple[str | None, str | None]]:
+    """(region, result) of the studies the exam lines name."""
+    facts = extract_facts([Document(name="r.txt", kind="txt", pages=(Page(None, text),))],
+                          request_date=None)
+    return sorted((f.value.get("region"), f.value.get("result")) for f in facts
+                  if f.kind == "imaging" and f.assertion.value == "present"
+                  and f.evidence.text.startswith(("Exam:", "MRI lumbar")))
+
+
+def test_a_report_impression_gives_each_exam_its_result_by_region():
+    assert _imaging(REPORT) == [("lumbar", "normal"), ("thoracic", "abnormal")]
+
+
+def test_an_office_note_impression_is_no_imaging_result():
+    """Counterexample: 'Exam:' heads a physical exam and 'Impression:' an assessment."""
+    assert all(result is None for _, result in _imaging(OFFICE))
