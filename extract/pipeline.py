@@ -572,8 +572,8 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
                     first_line = following.lstrip("\n").split("\n", 1)[0]
                     s_end = s_end + (len(following) - len(following.lstrip("\n"))) + len(first_line)
             exam = V.EXAM_LINE.match(sent_text)
-            first_line = sent_text.find("\n")
-            if "result" not in value and exam and (first_line < 0 or rel[0] < first_line):
+            line_end = sent_text.find("\n")
+            if "result" not in value and exam and (line_end < 0 or rel[0] < line_end):
                 # "Exam: XR LUMBAR SPINE 3 VIEWS" heads a report: its impression gives the
                 # result (the region decided below is not known yet: read it here)
                 region = value.get("region") or V.find_imaging_region(sent_text, *rel)
