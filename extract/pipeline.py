@@ -400,6 +400,23 @@ def _sentence(span):
     return sents[bisect.bisect_right(starts, span.start) - 1]
 
 
+def _negation_around(span) -> str | None:
+    """The id of a negation cue whose words start before the target and run into it.
+
+    medspaCy never lets a cue modify a target it overlaps, so a longer cue that holds its own
+    object ("without injury", "no contraindication to MRI") would leave that object asserted.
+    """
+    graph = span.doc._.context_graph
+    if graph is None:
+        return None
+    for modifier in graph.modifiers:
+        start, end = modifier.modifier_span
+        if (modifier.category == "NEGATED_EXISTENCE" and start < span.start < end
+                and modifier.rule.metadata):
+            return str(modifier.rule.metadata["id"])
+    return None
+
+
 def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[str, ...], str]:
     """Assertion from the ConText modifiers in the span's own sentence, else its section.
 
@@ -420,6 +437,10 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
                                     and NEW_EVENT.search(
                                         span.doc[m.modifier_span[1]:span.start].text))]
     cues = [(m.category, str(m.rule.metadata["id"])) for m in mods]
+    swallowed = _negation_around(span)
+    if swallowed:
+        # "began without injury": the target is the object of the negation cue that holds it
+        cues.append(("NEGATED_EXISTENCE", swallowed))
     if (span.label_ == "conservative_therapy" and STARTED_TODAY.search(sent.text)
             and not THERAPY_GIVEN.search(sent.text)):
         cues.append(("HYPOTHETICAL", "started_today"))  # "Prescribed a Medrol dosepak today"

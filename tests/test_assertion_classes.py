@@ -59,6 +59,9 @@ ROWS = [
     # a plan's scope ends at a reported result; short cues reach only their phrase
     ("CT ordered in the ED showed an L1 burst fracture.", "fracture", "present"),
     ("MRI showed L3-4 discitis, blood cultures pending.", "spinal_infection", "present"),
+    # a negation cue that holds its own object negates it ("without injury" is one cue)
+    ("Sx began mid-April 2026 without injury.", "trauma", "negated"),
+    ("Fell on the ice in January with injury to the low back.", "trauma", "present"),
     ("Awaiting surgery for known cord compression at C5-6.", "myelopathy_sign", "present"),
     ("Good candidate for surgery given progressive myelopathy.", "myelopathy_sign", "present"),
     ("Discussed MRI findings: L4-5 disc herniation with radiculopathy.", "radiculopathy",
