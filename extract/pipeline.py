@@ -149,7 +149,10 @@ NEUROPATHY = re.compile(r"\b(?:neuropath\w*|stocking[- ]glove|carpal tunnel|medi
 
 
 POSTOP = re.compile(r"\b(?:post-?op(?:erative(?:ly)?)?(?!\s+diagnos)|"
-                    r"(?:since|after|following) (?:the |his |her |their |this |that )?(?:\w+ )?"
+                    r"(?:did not have|didn't have|was not present|were not present|absent) "
+                    r"(?:\w+ ){0,2}before (?:the |his |her )?(?:surgery|operation)|"
+                    r"(?:since|after|following) (?:the |his |her |their |this |that )?"
+                    r"(?:[\w-]+ ){0,2}"
                     r"(?:surgery|operation|fusion|laminectomy|"
                     r"discectomy|diskectomy|decompression|procedure|ACDF|TLIF|PLIF|"
                     r"instrumentation)|POD ?#?\d+|(?:at|since) discharge)\b", re.I)

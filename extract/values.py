@@ -316,7 +316,8 @@ def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | No
     return str(hit.value) if hit else None
 
 
-NEW = re.compile(r"\b(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?)\b", re.I)
+NEW = re.compile(r"\b(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?|"
+                 r"(?:has |have |had )?developed)\b", re.I)
 WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse(?!\s+(?:w/|(?:with|when|on|after|in|at|during|by|upon|if|while|for|standing|sitting|walking|bending|lifting)\b))|progressive(?:ly)?|progressing|increasing|increased|escalating|progressed|(?<!patient )(?<!pt )(?<!he )(?<!she )(?<!they )declined|deteriorat\w+|less steady|less steadily)\b", re.I)
 CHRONIC = re.compile(r"\b(?:chronic|recurren(?:t|ce)|recurring|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)
 

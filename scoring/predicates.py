@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from priorauth.models import Assertion, Fact, Recency
 from priorauth.models.kinds import DEVICE_REASONS
@@ -506,6 +506,12 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
     recent = [f for f in done if ctx.in_window(f, window_days) is True]
     if recent:
         imaged = max(ctx.when(f) for f in recent)
+        # new or worse since the imaging: not a symptom whose stated onset, or whose note,
+        # came before it ("pain since 7/20, noticed after a long drive" with an MRI in August)
+        dated = [date.fromisoformat(f.value["date"]) for f in recent
+                 if isinstance(f.value.get("date"), str)]
+        if dated:
+            changed = [f for f in changed if _not_before(f, max(dated))]
         treated = [f for f in _therapy_facts(ctx, None) if f.assertion in DONE
                    and (_started(f) or imaged) > imaged]
         # an injection, blood patch, ablation or course of antibiotics dated (or written up)
@@ -526,6 +532,16 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
             why.append("new or worsening symptoms")
         return LeafResult(NOT_MET, tuple(found) + tuple(changed[:CITE]), "; ".join(why))
     return LeafResult(UNKNOWN, (), "recent advanced imaging not documented")
+
+
+def _not_before(fact: Fact, imaged: date) -> bool:
+    """The change may have come after ``imaged``: its onset and its note are not before it."""
+    if fact.note_date is not None and fact.note_date < imaged:
+        return False
+    days = fact.value.get("onset_days")
+    if fact.note_date is not None and isinstance(days, int):
+        return fact.note_date - timedelta(days=days) >= imaged
+    return True
 
 
 @predicate("chronic_pain")

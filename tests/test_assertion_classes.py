@@ -147,3 +147,27 @@ def test_a_report_impression_gives_each_exam_its_result_by_region():
 def test_an_office_note_impression_is_no_imaging_result():
     """Counterexample: 'Exam:' heads a physical exam and 'Impression:' an assessment."""
     assert all(result is None for _, result in _imaging(OFFICE))
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "key", "wanted"),
+    [
+        # onset verbs make a symptom new; the stated date still decides old from new
+        ("Over two weeks he has developed numbness over the top of the right foot.",
+         "neuro_symptom", "change", "new"),
+        ("Numbness in the right foot, present for years, unchanged.", "neuro_symptom",
+         "change", "chronic"),
+        # after the operation: "did not have before surgery", "after L4-5 TLIF"
+        ("He has numbness down the shin that he did not have before surgery.",
+         "neuro_symptom", "postoperative", True),
+        ("New right L5 motor and sensory deficit five weeks after L4-5 TLIF.",
+         "objective_weakness", "postoperative", True),
+        ("The numbness he had before surgery is unchanged.", "neuro_symptom", "postoperative",
+         None),
+    ],
+)
+def test_symptom_time_values(text, kind, key, wanted):
+    facts = extract_facts([Document(name="n.txt", kind="txt", pages=(Page(None, text),))],
+                          request_date=None)
+    values = [f.value.get(key) for f in facts if f.kind == kind]
+    assert values and all(v == wanted for v in values), values

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from helpers import fact
 
 from priorauth.models import Determination, ReviewRequest, Status
@@ -132,3 +133,15 @@ def test_every_met_or_not_met_leaf_carries_evidence_except_request_derived_ones(
         if "age " in c.reason or "region" in c.reason:
             continue
         assert c.evidence, c.id
+
+
+@pytest.mark.parametrize(("onset_days", "wanted"), [(70, Status.met), (10, Status.not_met)])
+def test_non1_counts_a_new_symptom_only_when_it_began_after_the_imaging(onset_days, wanted):
+    """'Pain since 7/20' noted on 10/1 began before the 8/25 MRI: nothing new since it. Pain
+    that began ten days before the 10/1 note did come after it."""
+    facts = [fact("pain", region="lumbar", change="new", onset_days=onset_days,
+                  note_date=date(2026, 10, 1)),
+             fact("imaging", modality="mri", region="lumbar", date="2026-08-25",
+                  result="abnormal")]
+    review = score(LUMBAR, facts)
+    assert status(review, "non.1") == wanted
