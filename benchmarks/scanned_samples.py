@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/scanned_samples.py sample_notes/blind/dev --turn 180
     .venv/bin/python benchmarks/scanned_samples.py --no-orientation      # before orientation
 
-Every .txt document of a chart is rendered as a 200-dpi black-and-white fax (header line,
-speckle, optional skew; ``--turn`` feeds every second page turned) and read back by OCR.
+Every document of a chart is rendered as a 200-dpi black-and-white fax (header line, speckle,
+optional skew; ``--turn`` feeds every second page of the chart turned) and read back by OCR.
 Prints, per folder, how often the fax's determination equals the text's and the gold label,
 the costly errors (meets_criteria where the gold says otherwise) and OCR confidence.
 """
@@ -61,7 +61,7 @@ def main() -> None:
                 for k, path in enumerate(texts):
                     document = read_chart([path])[0]
                     pages = [lines for page in document.pages for lines in pages_of(page.text)]
-                    turned = [args.turn if i % 2 else 0 for i in range(len(pages))]
+                    turned = [args.turn if (k + i) % 2 else 0 for i in range(len(pages))]
                     out = Path(tmp) / f"{chart.name}_{path.stem}.pdf"
                     faxes.append(write_fax_pdf(out, pages, skew=args.skew, speckle=args.speckle,
                                                turned=turned, seed=n * 10 + k))

@@ -568,7 +568,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         assertion, modifiers, why = _assertion(span, section[2] if section else None)
         if rule.assertion is not None and assertion in (Assertion.present,
                                                         Assertion.historical):
-            assertion, why = Assertion(rule.assertion), f"{rule.assertion}: normal finding"
+            assertion, why = Assertion(rule.assertion), f"{rule.assertion}: stated by the match"
         value: dict[str, Any] = dict(rule.value)
         kind = rule.kind
         if _provider_name(text, span.start_char, span.end_char,

@@ -24,7 +24,9 @@ class TargetRuleSpec(BaseModel):
     value: dict[str, Any] = Field(default_factory=dict)
     also: tuple[str, ...] = ()
     suppressed_inside: tuple[str, ...] = ()
-    assertion: Literal["negated"] | None = None
+    # a match states this assertion itself: a normal finding ("strength 5/5") is negated, a
+    # status to be established ("MRI safety not yet determined") is possible
+    assertion: Literal["negated", "possible"] | None = None
     require: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()  # text the pattern must match
     counterexamples: tuple[str, ...] = ()  # text of the class it could over-match: must not

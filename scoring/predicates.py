@@ -150,7 +150,10 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
     if pending:
         # "MR-conditional status pending": a device named without a word about MRI no longer
         # says MRI cannot be done (the policy's note reads a pacemaker as supporting it)
-        contra = [f for f in contra if f.value.get("reason") not in DEVICE_REASONS
+        # "MRI safety not yet determined": a device or fragment the chart names without a
+        # word about MRI does not decide it either
+        contra = [f for f in contra
+                  if f.value.get("reason") not in (*DEVICE_REASONS, "metal_fragments")
                   or MRI_WORDS.search(f.evidence.text)]
     # an MRI attempted (or ordered) that could not be done: MRI cannot be performed
     contra += [f for f in ctx.of("imaging") if f.assertion in (*DONE, A.hypothetical)

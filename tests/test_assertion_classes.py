@@ -171,3 +171,22 @@ def test_symptom_time_values(text, kind, key, wanted):
                           request_date=None)
     values = [f.value.get(key) for f in facts if f.kind == kind]
     assert values and all(v == wanted for v in values), values
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ('Pt says he has "shrapnel in my back from Iraq"; we have no films. MRI safety not '
+         "yet determined; requested his VA records.", "unknown"),
+        # counterexample: the fragment is said to rule MRI out, and nothing is pending
+        ("Shrapnel in the low back from 2006; MRI contraindicated per radiology screening.",
+         "met"),
+    ],
+)
+def test_mri_safety_still_to_be_established_leaves_mri_undecided(text, wanted):
+    from priorauth.scoring import score
+
+    facts = extract_facts([Document(name="n.txt", kind="txt", pages=(Page(None, text),))],
+                          request_date=None)
+    review = score(ReviewRequest(cpt=("72131",)), facts)
+    assert review.criterion("ind.1.1").status.value == wanted
