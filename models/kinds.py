@@ -28,6 +28,9 @@ class KindSpec(BaseModel):
     site: Literal["any", "spinal_or_unspecified", "spinal_required"] = "any"
     recency: Literal["any", "not_remote"] = "any"
     resolve: str | None = None
+    # a kind this one is a form of: a denial of the broader kind denies this one too ("no
+    # change in bowel/bladder" denies fecal incontinence), a finding of it does not prove it
+    broader: str | None = None
     values: dict[str, ValueType | tuple[str | bool, ...]] = {}
 
     def allows(self, key: str, value: Any) -> bool:

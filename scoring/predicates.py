@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from priorauth.models import Assertion, Fact, Recency
-from priorauth.models.kinds import DEVICE_REASONS
+from priorauth.models.kinds import DEVICE_REASONS, fact_kinds
 from priorauth.scoring.context import LeafResult, ScoringContext
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
@@ -83,6 +83,10 @@ def fact_present(ctx: ScoringContext, *, kinds: list[str], where: dict | None = 
     positive, negative = _split(facts, counts)
     positive = [f for f in positive if _matches(f, None, exclude)]
     excluded = [f for f in facts if f.assertion in counts and not _matches(f, None, exclude)]
+    if not negative and not where:
+        kinds_spec = fact_kinds().kinds
+        broader = [kinds_spec[k].broader for k in kinds if k in kinds_spec]
+        negative = [f for f in ctx.of(*[b for b in broader if b]) if f.assertion == A.negated]
     if positive:
         return LeafResult(MET, tuple(positive[:CITE]), _count(positive, "documented"))
     if negative or excluded:

@@ -145,3 +145,14 @@ def test_non1_counts_a_new_symptom_only_when_it_began_after_the_imaging(onset_da
                   result="abnormal")]
     review = score(LUMBAR, facts)
     assert status(review, "non.1") == wanted
+
+
+def test_a_denied_broader_symptom_denies_its_forms_and_a_found_one_proves_none():
+    """'No change in bowel/bladder' denies fecal incontinence and urinary retention; new
+    bowel urgency does not prove fecal incontinence (kinds.yaml: broader)."""
+    denied = score(LUMBAR, [fact("bowel_dysfunction", "negated"),
+                            fact("bladder_dysfunction", "negated")])
+    assert status(denied, "ind.11.7.2.3") == Status.not_met
+    assert status(denied, "ind.11.7.2.8") == Status.not_met
+    found = score(LUMBAR, [fact("bowel_dysfunction")])
+    assert status(found, "ind.11.7.2.3") == Status.unknown
