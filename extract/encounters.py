@@ -204,6 +204,21 @@ def _bare_date(line: str) -> date | None:
     return _full_date(text) if found else None
 
 
+_NOT_SERVICE_DATE = re.compile(
+    r"\b(?:DOB|D\.O\.B|birth|born|age|received|faxed?|printed|sent|referral date|"
+    r"ordered|scheduled|next|follow[- ]?up on|due|appt|appointment|surgery|injury|"
+    r"onset|since|admit(?:ted)?|discharged?)\b", re.I)
+
+
+def _header_date(line: str) -> date | None:
+    """A full date on a line of a note's header block that says nothing else about it: the
+    note's date ("Castellanos Internal Medicine   Office visit 08/20/2026", "IM f/u -
+    9/29/26"), not a date of birth, of a fax, an appointment or an event."""
+    if _NOT_SERVICE_DATE.search(line):
+        return None
+    return _full_date(line)
+
+
 def _author(line: str) -> tuple[str, str] | None:
     found = _AUTHOR.match(line)
     if not found:
@@ -259,7 +274,7 @@ def split_encounters(document: Document, *, latest: date | None = None) -> tuple
             if when is None and current.date is None and (
                 line_number - current.header_line <= _HEADER_WINDOW
             ):  # the note's header block: a bare date line, or a label further right
-                when = _line_date(text, column=None) or _bare_date(text)
+                when = _line_date(text, column=None) or _bare_date(text) or _header_date(text)
             if when is not None and latest is not None and when > latest:
                 when = None
             author = _author(text)

@@ -510,7 +510,9 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
                      key=lambda f: (not SINCE_IMAGING.search(f.evidence.text),
                                     f.value.get("change") != "worsening", f.sort_key()))
     done, negated = _advanced(ctx, ["ct", "mri"])
-    recent = [f for f in done if ctx.in_window(f, window_days) is True]
+    # a non-diagnostic or aborted study answered nothing: imaging again is no repeat
+    recent = [f for f in done if ctx.in_window(f, window_days) is True
+              and f.value.get("result") not in ("indeterminate", "aborted")]
     if recent:
         imaged = max(ctx.when(f) for f in recent)
         # new or worse since the imaging: not a symptom whose stated onset, or whose note,

@@ -219,3 +219,19 @@ def test_when_a_sample_note_is_split_then_every_note_has_the_date_in_its_file_na
         (encounter,) = encounters
         assert encounter.date.isoformat() in path.name
     assert encounters[0].start == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "wanted"),
+    [
+        ("Castellanos Internal Medicine      Office visit 08/20/2026", date(2026, 8, 20)),
+        ("Internal Medicine f/u - 9/29/26", date(2026, 9, 29)),
+        # counterexamples: a header line's date that is not the note's
+        ("Denise Okoro-Banks   DOB 02/03/1968", None),
+        ("Referral received 10/01/2026 from Dr. Lee", None),
+        ("Next appointment 11/02/2026", None),
+    ],
+)
+def test_a_header_line_date_dates_the_note_unless_it_dates_something_else(header, wanted):
+    text = f"{header}\nF/u LBP. Sx began mid-April without injury.\n"
+    assert split_encounters(txt(text))[0].date == wanted

@@ -156,3 +156,11 @@ def test_a_denied_broader_symptom_denies_its_forms_and_a_found_one_proves_none()
     assert status(denied, "ind.11.7.2.8") == Status.not_met
     found = score(LUMBAR, [fact("bowel_dysfunction")])
     assert status(found, "ind.11.7.2.3") == Status.unknown
+
+
+def test_non1_ignores_a_recent_mri_that_was_non_diagnostic():
+    """An MRI obscured by hardware answered nothing: a CT after it is no repeat study."""
+    facts = [fact("pain", region="lumbar", change="chronic"),
+             fact("imaging", modality="mri", region="lumbar", date="2026-09-09",
+                  result="indeterminate")]
+    assert status(score(LUMBAR, facts), "non.1") != Status.met
