@@ -536,6 +536,50 @@ def _document_therapy(text: str) -> str | None:
     return best[1] if best[0] else None
 
 
+VISIT_TABLE_HEADING = re.compile(
+    r"(?im)^[^\n]{0,60}\b(?:visit|treatment|attendance|session)s?\s+(?:log|record|flowsheet|"
+    r"flow sheet|history|summary table)\b|^[^\n]{0,40}\bdaily (?:notes|log)\b")
+_ROW_DATE = re.compile(r"(?m)^[ \t|>]*(?P<d>\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b")
+
+
+def _visit_table(text: str, document: str, page_number: int | None,
+                 note_marks: list[tuple[int, date | None]]) -> Fact | None:
+    """A table of dated visits under a therapy log heading is one course of therapy: first to
+    last visit, so many visits ("PHYSICAL THERAPY VISIT LOG" then rows "8/1/26  1  6  HEP").
+
+    The evidence is the heading through the last dated row; the therapy is the one the page
+    is about. A table of fewer than three dated rows, or without such a heading, is none.
+    """
+    heading = VISIT_TABLE_HEADING.search(text)
+    if heading is None:
+        return None
+    therapy = _document_therapy(text)
+    if therapy is None or therapy == "medication":
+        return None
+    rows = []
+    for m in _ROW_DATE.finditer(text, heading.end()):
+        found = V.find_dates(m.group("d"))
+        if found:
+            rows.append((found[0].value, m))
+    if len(rows) < 3:
+        return None
+    dates = sorted(d for d, _ in rows)
+    start, end = heading.start(), rows[-1][1].end()
+    end = text.find("\n", end) if text.find("\n", end) >= 0 else len(text)
+    quote = text[start:end]
+    value: dict[str, Any] = {"therapy": therapy, "start": dates[0].isoformat(),
+                             "end": dates[-1].isoformat(), "days": (dates[-1] - dates[0]).days,
+                             "visits": len(rows)}
+    outcome = V.find_outcome(text[end:end + 400])
+    if outcome:
+        value["outcome"] = outcome
+    return Fact(kind="conservative_therapy", value=value,
+                evidence=Evidence(document=document, page=page_number, start=start, end=end,
+                                  text=quote),
+                rule_id="visit_table", note_date=_note_date_at(note_marks, start),
+                explanation=f"{len(rows)} dated visits, {dates[0]} to {dates[-1]}")
+
+
 def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
     """Text after a sentence that ends in ':' (a report heading), up to a blank line."""
     tail = text[sent_end:sent_end + limit]
@@ -658,6 +702,9 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
                               rule_id=rule.id, modifiers=modifiers,
                               section=section[1] if section else None, note_date=note_date,
                               explanation=why, site=site, recency=recency, source=source))
+    course = _visit_table(text, document, page_number, note_marks)
+    if course is not None:
+        facts.append(course)
     age = V.find_age(text)
     if age is not None:
         s, e = age.start, age.end

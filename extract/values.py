@@ -440,7 +440,7 @@ def note_dates(text: str) -> list[Found[date]]:
 LAB_NAME = [("esr", re.compile(r"\b(?:ESR|sed(?:imentation)? rate)\b", re.I)),
             ("crp", re.compile(r"\b(?:hs)?(?:CRP|C-reactive protein)\b", re.I)),
             ("wbc", re.compile(r"\b(?:WBC|white (?:blood )?(?:cell )?count|leukocytosis)\b", re.I))]
-LAB_HIGH = re.compile(r"\((?:H|high)\)|\b(?:elevated|increased|high|raised|rising|leukocytosis)\b", re.I)
+LAB_HIGH = re.compile(r"\((?:H|high)\)|\d[\w/%. ]{0,14}?\s(?-i:HH?)(?=\s|$|\|)|\b(?:elevated|increased|high|raised|rising|leukocytosis)\b", re.I)
 LAB_NORMAL = re.compile(r"\((?:N|normal|WNL)\)|\b(?:normal|WNL|within normal limits|unremarkable)\b", re.I)
 LAB_VALUE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm/h(?:r)?|mg/L|mg/dL|K/uL|x ?10\^?9/L|k)?", re.I)
 # upper limits of normal, by lab and unit (None: any unit)

@@ -12,9 +12,10 @@ from datetime import date
 import pytest
 
 from priorauth.extract import ocr
-from priorauth.extract.ingest import read_chart
+from priorauth.extract.ingest import Document, Page, read_chart
 from priorauth.extract.packet import Identity, compare_identity, read_identity
 from priorauth.extract.pdf import evidence_boxes
+from priorauth.extract.pipeline import extract_facts
 from priorauth.models import ReviewRequest
 from priorauth.review import review_chart
 
@@ -239,13 +240,21 @@ def _ruled_visit_log(path, *, dpi: int):
     page.drawString(72, 780, "PHYSICAL THERAPY VISIT LOG   Patient: SAMPLE, JOHN Q")
     xs, top = [72, 150, 200, 250, 480], 760
     page.setLineWidth(2)
-    for r, row in enumerate(rows):
-        for k, cell in enumerate(row):
-            page.drawString(xs[k] + 3, top - 14 * r - 11, cell)
-        page.line(72, top - 14 * r, 480, top - 14 * r)
-    page.line(72, top - 14 * len(rows), 480, top - 14 * len(rows))
-    for x in xs:
-        page.line(x, top, x, top - 14 * len(rows))
+
+    def grid(rows, xs, top):
+        for r, row in enumerate(rows):
+            for k, cell in enumerate(row):
+                page.drawString(xs[k] + 3, top - 14 * r - 11, cell)
+            page.line(xs[0], top - 14 * r, xs[-1], top - 14 * r)
+        page.line(xs[0], top - 14 * len(rows), xs[-1], top - 14 * len(rows))
+        for x in xs:
+            page.line(x, top, x, top - 14 * len(rows))
+
+    grid(rows, xs, top)
+    page.drawString(72, top - 14 * len(rows) - 30, "LABS 09/30/2026")
+    labs = [("Test", "Result", "Flag", "Range"), ("ESR", "48 mm/hr", "H", "0-20"),
+            ("CRP", "3.1 mg/dL", "H", "<0.5"), ("WBC", "7.2 K/uL", "", "4.0-11.0")]
+    grid(labs, [72, 150, 250, 300, 400], top - 14 * len(rows) - 40)
     page.showPage()
     page.save()
     pdf = pdfium.PdfDocument(buffer.getvalue())
@@ -266,11 +275,44 @@ def test_a_ruled_visit_log_faxed_reads_row_by_row(tmp_path):
     path, rows = _ruled_visit_log(tmp_path / "log.pdf", dpi=150)
     text = read_chart([path])[0].pages[0].text
     lines = text.splitlines()
-    dated = [line for line in lines if line.split() and line.split()[0] in
+    dated = [line for line in lines if line.split() and line.split()[0].strip(".~-,") in
              {row[0] for row in rows[1:]}]
     # Most rows come out as rows: the date first, its notes on the same line.
     assert len(dated) >= 9
     assert sum(("HEP" in line) or ("ther" in line) for line in dated) >= 9
+
+
+@needs_tesseract
+def test_a_faxed_visit_log_gives_a_course_and_a_lab_table_its_flags(tmp_path):
+    path, _ = _ruled_visit_log(tmp_path / "log.pdf", dpi=150)
+    facts = extract_facts(read_chart([path]), request_date=date(2026, 10, 14))
+    courses = [f for f in facts if f.rule_id == "visit_table"]
+    assert courses and courses[0].value["therapy"] == "physical_therapy"
+    assert courses[0].value["days"] >= 50 and courses[0].value["visits"] >= 9
+    assert courses[0].evidence.page == 1
+    labs = {f.value.get("lab"): f.assertion.value for f in facts
+            if f.kind == "inflammatory_lab_abnormal"}
+    assert labs.get("esr") == "present" and labs.get("crp") == "present"
+    assert labs.get("wbc") in (None, "negated")
+
+
+def test_a_table_of_dated_visits_under_a_log_heading_is_one_course():
+    rows = [f"{8 + k // 6}/{(k * 5) % 28 + 1}/26  {k + 1}  {6 - k // 4}  HEP reviewed"
+            for k in range(12)]
+    text = "PHYSICAL THERAPY VISIT LOG\nDate Visit Pain Notes\n" + "\n".join(rows)
+    facts = extract_facts([Document(name="log.txt", kind="txt", pages=(Page(None, text),))],
+                          request_date=None)
+    course = next(f for f in facts if f.rule_id == "visit_table")
+    assert (course.value["start"], course.value["end"], course.value["visits"]) == (
+        "2026-08-01", "2026-09-28", 12)
+    # counterexamples: dated lines without a log heading, or a medication log, are no course
+    plain = "Office visits:\n" + "\n".join(rows[:4])
+    meds = "MEDICATION ADMINISTRATION RECORD\n" + "\n".join(
+        f"{r.split()[0]}  naproxen 500 mg given" for r in rows[:4])
+    for other in (plain, meds):
+        facts = extract_facts([Document(name="o.txt", kind="txt", pages=(Page(None, other),))],
+                              request_date=None)
+        assert not [f for f in facts if f.rule_id == "visit_table"]
 
 
 SIDEBAR = ["PATIENT SUMMARY", "Allergies: NKDA", "Problems:", "- hypertension",
