@@ -146,6 +146,7 @@ _ABBREVIATIONS = frozenset(
     "min max avg est incl fig ref lt rt bilat ext int sig tab caps".split())
 _GLUED_PERIOD = re.compile(r"\b([A-Za-z]{2,})\.([a-z]{3,})\b")
 _STRAY_PERIOD = re.compile(r"\b([A-Za-z]{2,})\.(?= [a-z])")
+_LEADING_PERIOD = re.compile(r"(?:(?<=\s)|^)[.,'`\u2018\u2019](?=[A-Za-z]{2})", re.M)
 
 
 def drop_stray_periods(text: str) -> str:
@@ -154,10 +155,12 @@ def drop_stray_periods(text: str) -> str:
     A fax speck read as a period breaks a clause: "No.home exercise program" no longer
     negates, "had any. physical therapy" splits the sentence. A period glued between two words
     ("No.home") or ending a word that a lower-case word follows on the same line ("any. physical")
-    is not punctuation, unless the word is an abbreviation ("approx. three"). Same length:
+    is not punctuation, unless the word is an abbreviation ("approx. three"); nor is one stuck
+    to the front of a word (". .No prior CT or MRI"). Same length:
     every offset into the text still holds.
     """
     text = _GLUED_PERIOD.sub(lambda m: f"{m.group(1)} {m.group(2)}", text)
+    text = _LEADING_PERIOD.sub(" ", text)  # ". .No prior MRI": a speck before a word
     return _STRAY_PERIOD.sub(
         lambda m: m.group(0) if m.group(1).lower() in _ABBREVIATIONS else f"{m.group(1)} ",
         text)

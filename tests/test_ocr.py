@@ -305,12 +305,14 @@ def test_when_tesseract_lacks_the_language_then_the_error_says_what_to_install(
     [
         ("No.home exercise program.", "No home exercise program."),
         ("Pt has not had any. physical therapy", "Pt has not had any  physical therapy"),
+        ("XR unremarkable. .No prior CT or MRI.", "XR unremarkable.  No prior CT or MRI."),
         # counterexamples: real periods and abbreviations stay
         ("approx. three weeks", "approx. three weeks"),
         ("Dr. smith saw him", "Dr. smith saw him"),
         ("e.g. ibuprofen b.i.d. dosing", "e.g. ibuprofen b.i.d. dosing"),
         ("Pain 5/10. Walking helps.", "Pain 5/10. Walking helps."),
         ("No PT.\nnext line", "No PT.\nnext line"),
+        ("Dexamethasone .5 mg daily", "Dexamethasone .5 mg daily"),
     ],
 )
 def test_specks_read_as_periods_do_not_break_clauses(text, want):
