@@ -64,6 +64,52 @@ def _member_rank(member: tuple[int, str], *, facts: Sequence[Fact],
             order.get(fact.evidence.document, 0), fact.evidence.page or 0, fact.evidence.start)
 
 
+ONSET_SIDES = {"new": "new", "chronic": "chronic"}
+
+
+def _form_side(fact: Fact) -> tuple[str, str] | None:
+    """What a mention says, as (aspect, side): its onset (new / chronic) or its existence."""
+    change = fact.value.get("change")
+    if change in ONSET_SIDES and fact.assertion in ASSERTED:
+        return "onset", ONSET_SIDES[change]
+    if fact.assertion in ASSERTED:
+        return "existence", "present"
+    if fact.assertion == Assertion.negated:
+        return "existence", "absent"
+    return None
+
+
+def _below_narrative(facts: list[Fact]) -> list[Fact]:
+    """A form field (a ticked box, a "New / Chronic" tick) loses to a clinician's narrative
+    that says the opposite about the same kind of thing (and region): "Onset: [x] New" on a
+    request form against "low back pain for years" in the signed note."""
+    said: dict[tuple, set[str]] = {}
+    where: dict[tuple, Fact] = {}
+    for fact in facts:
+        if fact.source == Source.form_field or fact.superseded:
+            continue
+        side = _form_side(fact)
+        if side is not None:
+            key = (fact.kind, fact.value.get("region"), side[0])
+            said.setdefault(key, set()).add(side[1])
+            where.setdefault(key, fact)
+    out = []
+    for fact in facts:
+        side = _form_side(fact) if fact.source == Source.form_field else None
+        lost = side is not None and side[1] not in said.get(
+            (fact.kind, fact.value.get("region"), side[0]), {side[1]})
+        if side is not None and lost:
+            winner = where[(fact.kind, fact.value.get("region"), side[0])]
+            key = (fact.kind, fact.value.get("region"), side[0])
+            place = winner.evidence.document + (f" page {winner.evidence.page}"
+                                                if winner.evidence.page else "")
+            fact = fact.model_copy(update={"superseded": (
+                f"superseded by {winner.kind} in {place}: a clinician's narrative says "
+                f"{'/'.join(sorted(said[key]))}; a form field ranks below it")})
+        out.append(fact)
+    return out
+
+
 def resolve(facts: Sequence[Fact], documents: Sequence[str]) -> tuple[Fact, ...]:
     """``facts`` with the losers of every disagreement marked ``superseded``."""
     kinds = fact_kinds().kinds
@@ -93,4 +139,4 @@ def resolve(facts: Sequence[Fact], documents: Sequence[str]) -> tuple[Fact, ...]
         for i, side in members:
             if side != winner_side:
                 out[i] = facts[i].model_copy(update={"superseded": why})
-    return tuple(out)
+    return tuple(_below_narrative(out))

@@ -347,7 +347,9 @@ IMAGING_STABLE = re.compile(r"\b(?:stable (?:[\w-]+ ){0,2}(?:fracture|injury|ali
 IMAGING_NORMAL = re.compile(r"\b(?:normal|unremarkable|negative|within normal limits|wnl|no acute (?:findings|abnormalit\w+))\b", re.I)
 IMAGING_ABNORMAL = re.compile(r"\b(?:positive|abnormal|herniat\w+|protrusion|extrusion|bulg\w+|stenosis|fracture|lesion|mass|narrowing|spondylo\w+|degenerat\w+|compression|displacement|listhesis|osteophyt\w+|subluxation|widening|edema|enhancement|metasta\w+|lytic|blastic|collapse|deformity|instability|syrinx|tumou?r|compromise|impingement)\b", re.I)
 # "no fracture", "without stenosis", "negative for mass": the finding is denied, not reported
-IMAGING_DENIED = re.compile(r"\b(?:no|without|negative for|free of|not? evidence of)\b[^,.;]*", re.I)
+IMAGING_DENIED = re.compile(r"\b(?:no|without(?! (?:difficulty|incident|complications?|problems?|"
+                            r"sedation|contrast|trouble|issue))|negative for|free of|"
+                            r"not? evidence of)\b[^,.;]*", re.I)
 
 
 IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish|hold still|lie still|stay still|done|performed|obtained)\w*|not completed|incomplete study|cancell?ed|(?:attempt(?:ed)?|tried)\b[^.;]{0,80}?\b(?:could not|couldn't|unable to|failed))\b", re.I)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
-from priorauth.models import Assertion, Fact, Recency
+from priorauth.models import Assertion, Fact, Recency, Source
 from priorauth.models.kinds import DEVICE_REASONS, fact_kinds
 from priorauth.scoring.context import LeafResult, ScoringContext
 
@@ -166,10 +166,6 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
         contra += [f for f in ctx.of("imaging") if f.assertion in DONE
                    and f.value.get("modality") == "mri"
                    and f.value.get("result") in ("indeterminate", "equivocal")]
-    if contra:
-        contra.sort(key=Fact.sort_key)
-        reason = contra[0].value.get("reason") or contra[0].value.get("result") or "documented"
-        return LeafResult(MET, tuple(contra), f"MRI not possible: {reason}")
     against = list(conditional)
     if not pending:  # "no pacemaker" says nothing about the device whose status is pending
         against += [f for f in ctx.of("mri_contraindicated") if f.assertion == A.negated]
@@ -177,6 +173,15 @@ def mri_not_possible(ctx: ScoringContext, *, indeterminate: bool) -> LeafResult:
                   and f.value.get("modality") == "mri" and (_is_study(f) or f.value.get("done"))
                   and f.value.get("result") not in ("indeterminate", "equivocal", "aborted")]
     against += diagnostic
+    if contra and all(f.source == Source.form_field for f in contra) and any(
+            f.source != Source.form_field for f in against):
+        # "MRI contraindicated: [x] Yes" on a request form against the signed note's "MRI
+        # done without trouble": a form field ranks below a clinician's narrative
+        contra = []
+    if contra:
+        contra.sort(key=Fact.sort_key)
+        reason = contra[0].value.get("reason") or contra[0].value.get("result") or "documented"
+        return LeafResult(MET, tuple(contra), f"MRI not possible: {reason}")
     if against:
         against.sort(key=Fact.sort_key)
         why = ("MRI done and diagnostic" if diagnostic

@@ -164,3 +164,30 @@ def test_non1_ignores_a_recent_mri_that_was_non_diagnostic():
              fact("imaging", modality="mri", region="lumbar", date="2026-09-09",
                   result="indeterminate")]
     assert status(score(LUMBAR, facts), "non.1") != Status.met
+
+
+def _form(f):
+    from priorauth.models import Source
+
+    return f.model_copy(update={"source": Source.form_field})
+
+
+def test_a_form_field_ranks_below_the_clinicians_narrative():
+    """'MRI contraindicated: [x] Yes' and 'Onset: [x] New' on a request form against a signed
+    note: pain for years, an MRI done without trouble (issue 14, source authority)."""
+    from priorauth.extract.resolve import resolve
+
+    facts = [_form(fact("mri_contraindicated", reason="mri_not_possible")),
+             _form(fact("pain", region="lumbar", change="new")),
+             fact("pain", region="lumbar", change="chronic"),
+             fact("imaging", modality="mri", region="lumbar", date="2026-06-12",
+                  result="abnormal")]
+    resolved = resolve(facts, ["n.txt"])
+    assert resolved[1].superseded and "form field ranks below" in resolved[1].superseded
+    assert resolved[2].superseded is None
+    review = score(LUMBAR, resolved)
+    assert status(review, "ind.1.1") == Status.not_met
+    assert status(review, "ind.1.0") == Status.not_met
+    # counterexample: the form alone still speaks
+    alone = score(LUMBAR, resolve(facts[:2], ["n.txt"]))
+    assert status(alone, "ind.1.1") == Status.met
