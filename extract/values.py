@@ -144,7 +144,7 @@ DURATION = re.compile(
     rf"(?:\bx\s*|\bfor\s+(?:the\s+)?(?:past\s+|last\s+|about\s+|approximately\s+|over\s+|nearly\s+|almost\s+)?|\bover\s+(?:the\s+)?(?:past\s+|last\s+)?|\b(?:past|last)\s+|\b)"
     rf"(?P<num>{_NUM})\+?(?:\s*(?:-|to)\s*(?P<num2>\d+))?\s*[- ]?(?P<unit>{_UNIT})\b(?P<tail>(?:\s+(?:of|trial|course|history|h/o|hx|duration|ago|prior|earlier|before))?)",
     re.I)
-SINCE = re.compile(r"\b(?:since|starting|started|beginning|began|from)"
+SINCE = re.compile(r"\b(?:since|starting|started|beginning|began|from|onset(?: (?:was|in|on))?)"
                    r"(?:\s*~\s*|\s+)?(?:(?:on|in|around|about|approximately|roughly|circa|early|"
                    r"late|mid)\b\s*)*", re.I)
 _FULL_DATE = (rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{1,2}}/\d{{1,2}}/(?:\d{{4}}|\d{{2}})|"
@@ -545,9 +545,12 @@ AMENDMENT = re.compile(r"\b(?:addendum|late entry|amended|amendment|correction|c
 
 _BOX = r"(?:\[\s*[xX✓✔*]\s*\]|[☑☒]|\(\s*[xX]\s*\))"
 _EMPTY = r"(?:\[\s*\]|☐|\(\s*\))"
-FORM_NO = re.compile(rf"{_EMPTY}\s*yes\b.{{0,12}}?{_BOX}\s*no\b|{_BOX}\s*no\b|\bno\s*{_BOX}|"
+# "[ ] Y  [X] N" answers like "[ ] Yes  [x] No"
+_NO = r"(?:no|n)\b"
+_YES = r"(?:yes|y)\b"
+FORM_NO = re.compile(rf"{_EMPTY}\s*{_YES}.{{0,12}}?{_BOX}\s*{_NO}|{_BOX}\s*{_NO}|\b{_NO}\s*{_BOX}|"
                      rf"^[^:\n]*:\s*(?:no|n|none|denies|negative)\s*$", re.I | re.M)
-FORM_YES = re.compile(rf"{_BOX}\s*yes\b|\byes\s*{_BOX}|^[^:\n]*:\s*(?:yes|y)\b", re.I | re.M)
+FORM_YES = re.compile(rf"{_BOX}\s*{_YES}|\b{_YES}\s*{_BOX}|^[^:\n]*:\s*(?:yes|y)\b", re.I | re.M)
 
 
 # "Pacemaker: No. Metal implants: No.": a label answered right after it

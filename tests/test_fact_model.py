@@ -207,3 +207,24 @@ def test_recency_is_judged_at_the_request(clause, recency):
 ])
 def test_strength_grades_are_not_dates(text, dates):
     assert [f.value for f in V.find_dates(text, date(2026, 10, 1))] == dates
+
+
+@pytest.mark.parametrize("line,answer", [
+    ("Injury / trauma:   [ ] Y   [X] N", "no"),
+    ("Injury / trauma:   [X] Y   [ ] N", "yes"),
+    ("Injury / trauma:   [ ] Yes   [x] No", "no"),
+    ("Injury / trauma: yes, fell on the ice", "yes"),
+])
+def test_a_yes_no_field_answers_by_its_ticked_box(line, answer):
+    start = line.index("trauma")
+    assert V.find_form_answer(line, start, start + len("trauma")) == answer
+
+
+@pytest.mark.parametrize("clause,days", [
+    ("L L5 radiculopathy, onset this spring, no trauma.", 57),
+    ("pain since 5/1/26", 41),
+    ("new onset low back pain, no injury", None),  # "onset" with no time after it
+])
+def test_onset_phrases_give_a_duration(clause, days):
+    found = V.find_durations(clause, date(2026, 6, 11))
+    assert (found[0].value.days if found else None) == days
