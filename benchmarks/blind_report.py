@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/blind_report.py --test     # also the frozen test halves
 
 The same as ``priorauth evaluate --by-folder sample_notes/blind/dev sample_notes/real/dev ...``.
-sample_notes/blind/ holds synthetic charts written by helpers who saw only the policy, labelled
-by a second helper; sample_notes/real/ holds MTSamples notes labelled leaf by leaf. Each is split
+sample_notes/blind/ and blind3/ hold synthetic charts written by helpers who saw only the policy,
+labelled by a second helper; sample_notes/real/ holds MTSamples notes labelled leaf by leaf. Each is split
 by hash (tools/split_corpus.py) into dev/ (rules may be tuned on it) and test/ (run once, at
 the end of a piece of work, and reported beside dev; never read to write rules).
 """
@@ -18,8 +18,10 @@ from pathlib import Path
 from priorauth.evaluate import evaluate_folders, render_summary
 
 ROOT = Path(__file__).resolve().parents[1] / "sample_notes"
-CORPORA = ("blind", "real")
+CORPORA = ("blind", "real", "blind3")
 SECOND_TEST = "blind2/test"  # 60 charts written after the first test run: a fresh frozen set
+# blind3: 80 charts written and labelled in the session of 2026-12-02 (second), split by hash
+# before any rule was tuned on them; its test half was run once, at the end of that session
 
 
 def main() -> None:
