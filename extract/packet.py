@@ -220,9 +220,10 @@ _COVER = re.compile(
     r"|fax\s+transmittal|transmittal\s+sheet)\b"
 )
 _COVER_COUNT = re.compile(
-    r"(?i)\b(?:(?:number|no\.?|#|total)\s+of\s+pages|total\s+pages"
+    r"(?i)\b(?:(?:number|no\.?|#|total)\s+of\s+pages(?:\s*\((?:incl\.?|including)\s+cover\))?"
+    r"|total\s+pages"
     r"|pages?\s*\((?:incl\.?|including)\s+cover\)|pages?\s+(?:incl\.?|including)\s+cover)"
-    r"\s*[:#]?\s*(\d{1,3})\b"
+    r"[\s:#.]{0,4}(\d{1,3})\b"  # "pages (including cover):.6": a speck may sit before it
     r"|\b(\d{1,3})\s+pages?\s*\(?(?:incl\.?|including)\s+(?:this\s+)?cover"
 )
 _CONTENTS = re.compile(

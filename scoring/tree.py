@@ -155,7 +155,7 @@ def evidence_of(result: NodeResult) -> tuple[Evidence, ...]:
     out: list[Evidence] = []
     for fact in sorted(facts, key=Fact.sort_key):
         ev = fact.evidence
-        key = (ev.document, ev.page, ev.start, ev.end, fact.kind)
+        key = (ev.document, ev.page, ev.start, ev.end)  # one quote once, whatever it holds
         if key not in seen:
             seen.add(key)
             out.append(ev.model_copy(update={"fact": fact.kind}))

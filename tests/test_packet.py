@@ -7,7 +7,9 @@ read back by tesseract. Nothing here is a committed binary.
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -375,3 +377,28 @@ def test_a_table_and_a_field_form_keep_their_rows(tmp_path):
     page.save()
     text = read_chart([table])[0].pages[0].text
     assert "08/01/2026 1 6 therapeutic exercise" in text
+
+
+@needs_tesseract
+def test_the_demo_fax_packet_alerts_what_a_reviewer_must_check_first(tmp_path, capsys):
+    """tools/make_demo_packet.py (shown in the README): five scanned pages, one upside down,
+    one blank, one of another patient, a cover announcing six pages and an MRI report."""
+    import runpy
+
+    from priorauth.cli import main
+
+    packet = tmp_path / "packet.pdf"
+    tool = Path(__file__).resolve().parents[1] / "tools" / "make_demo_packet.py"
+    runpy.run_path(str(tool), run_name="demo")["main"](str(packet))
+    capsys.readouterr()
+    code = main(["review", str(packet), "--cpt", "72131", "--request-date", "2026-10-14",
+                 "--dob", "1968-02-03", "--patient-name", "John Sample", "--format", "json"])
+    review = json.loads(capsys.readouterr().out)
+    assert code == 0
+    alerts = [(a["kind"], a["page"]) for a in review["alerts"]]
+    assert ("rotated_page", 3) in alerts and ("blank_page", 4) in alerts
+    assert ("other_patient", 5) in alerts
+    assert [k for k, _ in alerts].count("missing_pages") == 2
+    assert review["determination"] != "meets_criteria"  # her pacemaker is not his
+    assert any(ev["page"] == 3 for c in review["criteria"] if c["id"] == "ind.1.2.0"
+               for ev in c["evidence"])  # the upside-down therapy summary is read and cited
