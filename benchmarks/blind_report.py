@@ -6,8 +6,8 @@
 The same as ``priorauth evaluate --by-folder sample_notes/blind/dev sample_notes/real/dev ...``.
 sample_notes/blind/ and blind3/ hold synthetic charts written by helpers who saw only the policy,
 labelled by a second helper; sample_notes/real/ holds MTSamples notes labelled leaf by leaf.
-Each is split by hash (tools/split_corpus.py) into dev/ (rules may be tuned on it) and test/ (run once, at
-the end of a piece of work, and reported beside dev; never read to write rules).
+Each is split by hash (tools/split_corpus.py) into dev/ (rules may be tuned on it) and test/
+(run once, at the end of a piece of work, and reported beside dev; never read to write rules).
 """
 
 from __future__ import annotations
