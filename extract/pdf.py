@@ -456,8 +456,10 @@ class PdfiumEngine:
                 raw = textpage.get_text_range()
                 convert = _to_display(_display_frame(page))
                 rects = _text_rects(textpage, convert) if "\n" in raw else []
-                gutter = find_gutter(rects, displayed_size(page)[0]) if rects else None
+                # columns and split rows both need runs side by side on one line: most pages
+                # have none, and cost only this check
                 rows = bool(rects) and _side_by_side(rects)
+                gutter = find_gutter(rects, displayed_size(page)[0]) if rows else None
                 if not boxes and gutter is None and not rows:
                     return clean_text(raw), ()
                 text, char_boxes = _clean_with_boxes(raw, _pdfium_boxes(textpage, raw, convert))
