@@ -131,14 +131,17 @@ def read_identity(text: str) -> Identity:
                 break
         if name:
             break
+    lower = text.lower()
     dob = None
-    for m in _DOB.finditer(text):
+    for m in (_DOB.finditer(text) if any(w in lower for w in ("dob", "d.o.b", "birth", "born"))
+              else ()):
         found = [d for d in find_dates(m.group("d")) if d.start == 0]
         if found and found[0].value.year > 1880:
             dob = found[0].value
             break
     mrn = None
-    for m in _MRN.finditer(text):
+    for m in (_MRN.finditer(text) if any(w in lower for w in ("mr", "record", "chart"))
+              else ()):
         value = re.sub(r"[^A-Z0-9]", "", m.group("mrn").upper())
         if sum(ch.isdigit() for ch in value) >= 4:
             mrn = value
@@ -208,10 +211,11 @@ def _chart_identity(stated: Sequence[Identity], given: Identity) -> Identity:
 
 # --------------------------------------------------------------------------- page roles
 
-_FURNITURE = re.compile(
-    # "Page 2 of 5": only the words, the line may hold a date of service
-    r"(?im)\bpage\s*\d{1,3}\s*(?:/|of)\s*\d{1,3}\b"
-    r"|^[^\n]{0,80}\bfax\b[^\n]{0,80}\b\d{1,2}:\d{2}\b[^\n]{0,80}$"  # a fax machine's header line
+# "Page 2 of 5": only the words, the line may hold a date of service
+_PAGE_WORDS = re.compile(r"(?i)\bpage\s*\d{1,3}\s*(?:/|of)\s*\d{1,3}\b")
+# a fax machine's header line: "10/03/2026 14:22 FAX 555-0134  ORTHO ASSOC  PAGE 2/6"
+_FAX_LINE = re.compile(
+    r"(?im)^[^\n]{0,80}\bfax\b[^\n]{0,80}\b\d{1,2}:\d{2}\b[^\n]{0,80}$"
     r"|^[^\n]{0,80}\b\d{1,2}:\d{2}\b[^\n]{0,80}\bfax\b[^\n]{0,80}$"
 )
 _PAGE_OF = re.compile(r"(?i)\bpage\s*(\d{1,3})\s*(?:/|of)\s*(\d{1,3})\b")
@@ -262,7 +266,11 @@ def _mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def _furniture(text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _FURNITURE.finditer(text)]
+    lower = text.lower()
+    spans = [(m.start(), m.end()) for m in _PAGE_WORDS.finditer(text)] if "page" in lower else []
+    if "fax" in lower:
+        spans += [(m.start(), m.end()) for m in _FAX_LINE.finditer(text)]
+    return spans
 
 
 def _words(text: str) -> int:
