@@ -31,7 +31,7 @@ def main() -> None:
     halves = ("dev", "test") if args.test else ("dev",)
     names = [f"{corpus}/{half}" for corpus in CORPORA for half in halves]
     if args.test:
-        names.append(SECOND_TEST)
+        names += [SECOND_TEST, "blind4/test"]
     reports = evaluate_folders([ROOT / name for name in names])
     print(render_summary({name: reports[str(ROOT / name)] for name in names}), end="")
 
