@@ -42,22 +42,10 @@ def make_pdf(tmp_path: Path) -> Callable[..., Path]:
 
 def _scan_image(lines: Sequence[str], *, dpi: int, bilevel: bool):
     """A page of ``lines`` as a scanner would see it: text drawn, then rasterised at ``dpi``."""
-    import io
+    from faxes import fax_image
 
-    import pypdfium2 as pdfium
-
-    buffer = io.BytesIO()
-    source = canvas.Canvas(buffer)
-    for row, line in enumerate(lines):
-        source.drawString(72, 750 - 14 * row, line)
-    source.showPage()
-    source.save()
-    pdf = pdfium.PdfDocument(buffer.getvalue())
-    try:
-        image = pdf[0].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
-    finally:
-        pdf.close()
-    return image.point(lambda v: 255 if v > 160 else 0).convert("1") if bilevel else image
+    image = fax_image(lines, dpi=dpi, font_size=None, bilevel=bilevel)
+    return image.convert("1") if bilevel else image
 
 
 def _write_scanned_pdf(

@@ -27,10 +27,12 @@ def pages_of(text: str, *, lines_per_page: int = LINES_PER_PAGE) -> list[list[st
 
 
 def fax_image(lines: Sequence[str], *, dpi: int = 200, header: str | None = None,
-              speckle: float = 0.0, skew: float = 0.0, turn: int = 0, seed: int = 0):
+              speckle: float = 0.0, skew: float = 0.0, turn: int = 0, seed: int = 0,
+              font_size: float | None = 10, bilevel: bool = True):
     """One page as a fax: ``lines`` drawn, rasterised at ``dpi``, thresholded to black and
-    white; ``speckle`` is the share of pixels flipped to black, ``skew`` degrees of tilt,
-    ``turn`` degrees counter-clockwise the sheet was fed (90 and 270 give a landscape image).
+    white (grey with ``bilevel=False``); ``speckle`` is the share of pixels flipped to black,
+    ``skew`` degrees of tilt, ``turn`` degrees counter-clockwise the sheet was fed (90 and 270
+    give a landscape image); ``font_size=None`` keeps reportlab's default font.
     """
     import pypdfium2 as pdfium
     from reportlab.pdfgen import canvas
@@ -40,7 +42,8 @@ def fax_image(lines: Sequence[str], *, dpi: int = 200, header: str | None = None
     if header:
         source.setFont("Courier", 8)
         source.drawString(36, 820, header)
-    source.setFont("Helvetica", 10)
+    if font_size is not None:
+        source.setFont("Helvetica", font_size)
     for row, line in enumerate(lines):
         source.drawString(72, 750 - 14 * row, line)
     source.showPage()
@@ -52,7 +55,8 @@ def fax_image(lines: Sequence[str], *, dpi: int = 200, header: str | None = None
         pdf.close()
     if skew:
         image = image.rotate(skew, expand=False, fillcolor=255)
-    image = image.point(lambda v: 255 if v > 160 else 0)
+    if bilevel:
+        image = image.point(lambda v: 255 if v > 160 else 0)
     if speckle:
         rng = random.Random(seed)
         pixels = image.load()
