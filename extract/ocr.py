@@ -363,11 +363,22 @@ def remove_rules(image: Image.Image, *, dpi: float) -> tuple[Image.Image, Box | 
         return image, None
     across = dark[:, : w4 * cell].reshape(height, w4, cell).all(axis=2)
     down = dark[: h4 * cell, :].reshape(h4, cell, width).all(axis=1)
-    lines = np.zeros(grey.shape, dtype=bool)
-    lines[:, : w4 * cell] |= np.repeat(_runs(across, length, axis=1), cell, axis=1)
-    lines[: h4 * cell, :] |= np.repeat(_runs(down, length, axis=0), cell, axis=0)
-    if not lines.any():
+    # only rows (columns) with enough dark cells can hold a rule: most pages have none
+    rows_in = np.flatnonzero(across.sum(axis=1) >= length)
+    cols_in = np.flatnonzero(down.sum(axis=0) >= length)
+    if not len(rows_in) and not len(cols_in):
         return image, None
+    across_runs = np.zeros_like(across)
+    down_runs = np.zeros_like(down)
+    if len(rows_in):
+        across_runs[rows_in] = _runs(across[rows_in], length, axis=1)
+    if len(cols_in):
+        down_runs[:, cols_in] = _runs(down[:, cols_in], length, axis=0)
+    if not across_runs.any() and not down_runs.any():
+        return image, None
+    lines = np.zeros(grey.shape, dtype=bool)
+    lines[:, : w4 * cell] |= np.repeat(across_runs, cell, axis=1)
+    lines[: h4 * cell, :] |= np.repeat(down_runs, cell, axis=0)
     cleaned = grey.copy()
     cleaned[lines] = 255
     rows = np.flatnonzero(lines.any(axis=1))
