@@ -402,3 +402,15 @@ def test_the_demo_fax_packet_alerts_what_a_reviewer_must_check_first(tmp_path, c
     assert review["determination"] != "meets_criteria"  # her pacemaker is not his
     assert any(ev["page"] == 3 for c in review["criteria"] if c["id"] == "ind.1.2.0"
                for ev in c["evidence"])  # the upside-down therapy summary is read and cited
+
+
+def test_alerts_come_first_in_the_text_and_html_reports(tmp_path):
+    from priorauth.report import render_html, render_text
+
+    note = tmp_path / "note.txt"
+    note.write_text("AVM", encoding="utf-8")
+    review = review_chart([note], REQUEST)
+    text, html = render_text(review), render_html(review)
+    assert text.index("Check first:") < text.index("Determination:")
+    assert "too little to stand for a clinical record" in text
+    assert html.index("Check first") < html.index("<h1>")
