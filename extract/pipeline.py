@@ -403,6 +403,16 @@ def _sentence(span):
     return sents[bisect.bisect_right(starts, span.start) - 1]
 
 
+DURATION_BEFORE = re.compile(
+    r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several|few)[- ]?"
+    r"(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)[- ](?:long )?$", re.I)
+
+
+def _duration_before(span, modifier) -> bool:
+    at = _cue_chars(span, modifier)[0]
+    return bool(DURATION_BEFORE.search(span.doc.text[max(0, at - 30):at]))
+
+
 def _negation_around(span) -> str | None:
     """The id of a negation cue whose words start before the target and run into it.
 
@@ -434,6 +444,9 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
                      and not _denies_the_study(span, m))]
     if span.label_ == "conservative_therapy":
         mods = _therapy_modifiers(span, sent, mods)
+    # "a 10 day h/o worsening LBP", "4 month history of neck pain": the length of a current
+    # complaint, not a past condition
+    mods = [m for m in mods if not (m.category == "HISTORICAL" and _duration_before(span, m))]
     # "Hx of breast cancer with new thoracic back pain": what is new is not history
     mods = [m for m in mods if not (m.category == "HISTORICAL"
                                     and m.modifier_span[1] <= span.start

@@ -59,6 +59,10 @@ ROWS = [
     # a plan's scope ends at a reported result; short cues reach only their phrase
     ("CT ordered in the ED showed an L1 burst fracture.", "fracture", "present"),
     ("MRI showed L3-4 discitis, blood cultures pending.", "spinal_infection", "present"),
+    # the length of a current complaint is no past history; a past condition still is
+    ("This 75y/o RHM presented with a 10 day h/o progressively worsening LBP.", "pain",
+     "present"),
+    ("Remote history of low back pain in 2015.", "pain", "historical"),
     # a negation cue that holds its own object negates it ("without injury" is one cue)
     ("Sx began mid-April 2026 without injury.", "trauma", "negated"),
     ("Fell on the ice in January with injury to the low back.", "trauma", "present"),
