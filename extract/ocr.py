@@ -504,6 +504,14 @@ def _orient(image: Image.Image, first: OcrResult, read: Callable[..., str], *, d
                      rotation=rotation)
 
 
+def _read_page(image: Image.Image, ruled: Box | None, read: Callable[..., str], *,
+               dpi: float) -> OcrResult:
+    """OCR of a page whose ruling lines are already removed (``ruled``: their region): read,
+    turned if it reads better turned, a ruled region re-read row by row."""
+    result = _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read, dpi=dpi)
+    return read_rows(result, ruled) if ruled and not result.rotation else result
+
+
 def ocr_image(
     image: Image.Image, *, dpi: float = DEFAULT_DPI, lang: str = "eng", timeout: float = 120.0
 ) -> OcrResult:
@@ -526,9 +534,7 @@ def ocr_image(
     with _SLOTS:
         try:
             image, ruled = remove_rules(image, dpi=dpi)
-            result = _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read,
-                             dpi=dpi)
-            return read_rows(result, ruled) if ruled and not result.rotation else result
+            return _read_page(image, ruled, read, dpi=dpi)
         except TimeoutError:
             raise OcrTimeout(0, 1, timeout) from None
 
@@ -591,9 +597,7 @@ def ocr_pages(
                 )
 
             try:
-                result = _orient(image, parse_tsv(read(image, dpi=dpi, psm=3), dpi=dpi), read,
-                                 dpi=dpi)
-                return read_rows(result, ruled) if ruled and not result.rotation else result
+                return _read_page(image, ruled, read, dpi=dpi)
             except TimeoutError:
                 if remaining > _PAGE_TIMEOUT:
                     raise OcrError(

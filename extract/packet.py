@@ -15,7 +15,9 @@ Runs between ingest and extraction. It decides, page by page:
   numbering with pages absent, and the documents a cover sheet lists with none of that kind
   in the chart.
 
-Masked text is replaced by spaces, so every offset into a page still indexes the page as read.
+A chart left with fewer than :data:`THIN_CHART_WORDS` words of clinical text is alerted as too
+thin to stand for a clinical record (the scorer never approves it). Masked text is replaced by
+spaces, so every offset into a page still indexes the page as read.
 Alert messages name documents and pages, never the chart's text or the patient.
 """
 
@@ -202,23 +204,21 @@ def _chart_identity(stated: Sequence[Identity], given: Identity) -> Identity:
     known = [i for i in stated if not i.empty]
     if not known:
         return Identity()
-    votes: Counter[Identity] = Counter()
-    for candidate in known:
-        votes[candidate] = sum(compare_identity(other, candidate) == "same" for other in known)
+    counts = Counter(known)  # pages repeat the same identity: compare distinct ones
+    votes = {candidate: sum(n for other, n in counts.items()
+                            if compare_identity(other, candidate) == "same")
+             for candidate in counts}
     best = max(votes.values())
     return next(i for i in known if votes[i] == best)
 
 
 # --------------------------------------------------------------------------- page roles
 
-# "Page 2 of 5": only the words, the line may hold a date of service
-_PAGE_WORDS = re.compile(r"(?i)\bpage\s*\d{1,3}\s*(?:/|of)\s*\d{1,3}\b")
-# a fax machine's header line: "10/03/2026 14:22 FAX 555-0134  ORTHO ASSOC  PAGE 2/6"
-_FAX_LINE = re.compile(
-    r"(?im)^[^\n]{0,80}\bfax\b[^\n]{0,80}\b\d{1,2}:\d{2}\b[^\n]{0,80}$"
-    r"|^[^\n]{0,80}\b\d{1,2}:\d{2}\b[^\n]{0,80}\bfax\b[^\n]{0,80}$"
-)
+# "Page 2 of 5": only the words are masked, the line may hold a date of service
 _PAGE_OF = re.compile(r"(?i)\bpage\s*(\d{1,3})\s*(?:/|of)\s*(\d{1,3})\b")
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+_FAX_WORD = re.compile(r"(?i)\bfax\b")
+_FAX_LINE_MAX = 240  # a fax machine's header line is short
 _COVER = re.compile(
     r"(?i)\b(?:fax\s+cover(?:\s+sheet)?|cover\s+sheet|facsimile(?:\s+transmittal)?"
     r"|fax\s+transmittal|transmittal\s+sheet)\b"
@@ -266,10 +266,17 @@ def _mask(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def _furniture(text: str) -> list[tuple[int, int]]:
-    lower = text.lower()
-    spans = [(m.start(), m.end()) for m in _PAGE_WORDS.finditer(text)] if "page" in lower else []
-    if "fax" in lower:
-        spans += [(m.start(), m.end()) for m in _FAX_LINE.finditer(text)]
+    """Spans of page furniture: "Page 2 of 5", and a fax machine's header line ("10/03/2026
+    14:22 FAX 555-0134  ORTHO ASSOC  PAGE 2/6": a short line naming a fax and a clock time).
+    Linear in the page: each line is tested once."""
+    spans = [m.span() for m in _PAGE_OF.finditer(text)] if "page" in text.lower() else []
+    if "fax" in text.lower():
+        start = 0
+        for line in text.split("\n"):
+            if (len(line) <= _FAX_LINE_MAX and _FAX_WORD.search(line)
+                    and _CLOCK.search(line)):
+                spans.append((start, start + len(line)))
+            start += len(line) + 1
     return spans
 
 
@@ -289,7 +296,8 @@ class Packet:
     Attributes:
         documents: The documents with page furniture, cover sheets, blank pages and other
             patients' pages masked (offsets unchanged).
-        alerts: What the reviewer must know first, in document and page order.
+        alerts: What the reviewer must know first: a thin chart first, then in document and
+            page order.
         excluded: (document, page) of every page kept out of the facts, with why.
         words: Words of clinical text left in the chart.
     """
@@ -383,6 +391,11 @@ def prepare_packet(documents: Sequence[Document], *, patient: Identity | None = 
         out_docs.append(replace(document, pages=tuple(pages)) if pages != list(document.pages)
                         else document)
     alerts.extend(_cover_alerts(covers, out_docs))
+    if words < THIN_CHART_WORDS:
+        alerts.insert(0, Alert(
+            kind=AlertKind.thin_chart,
+            message=f"the chart holds {words} words of clinical text, too little to stand for a "
+                    "clinical record: it is never recommended for approval on its own"))
     return Packet(documents=tuple(out_docs), alerts=tuple(alerts), excluded=tuple(excluded),
                   words=words)
 

@@ -169,6 +169,9 @@ def _join(line: Box, box: Box, direction: str | None) -> str | None:
 _GUTTER_MIN = 12.0  # points of white between two columns
 _COLUMN_LINES = 3  # text runs needed on each side of a gutter
 _PROSE_WIDTH = 150.0  # points: the mean run width of a column of prose (~30 characters)
+#: A page of more text runs than this is not searched for columns (a two-column print has a
+#: few hundred); the search costs runs x runs, so a crafted page cannot make it unbounded.
+_MAX_COLUMN_RUNS = 2000
 
 
 def _text_rects(textpage: pdfium.PdfTextPage, convert: Callable[..., Box]) -> list[Box]:
@@ -194,7 +197,7 @@ def find_gutter(rects: Sequence[Box], width: float) -> float | None:
     prose (runs :data:`_PROSE_WIDTH` points wide on average): a table's cells, short on both
     sides or split by several gutters, are read row by row as they stand.
     """
-    if len(rects) < 2 * _COLUMN_LINES or width <= 0:
+    if not 2 * _COLUMN_LINES <= len(rects) <= _MAX_COLUMN_RUNS or width <= 0:
         return None
     found: list[tuple[int, float, list[Box], list[Box]]] = []
     x = width * 0.15

@@ -577,8 +577,9 @@ def _visit_table(text: str, document: str, page_number: int | None,
     if len(rows) < 3:
         return None
     dates = sorted(d for d, _ in rows)
-    start, end = heading.start(), rows[-1][1].end()
-    end = text.find("\n", end) if text.find("\n", end) >= 0 else len(text)
+    start, row_end = heading.start(), rows[-1][1].end()
+    end = text.find("\n", row_end)
+    end = len(text) if end < 0 else end
     quote = text[start:end]
     value: dict[str, Any] = {"therapy": therapy, "start": dates[0].isoformat(),
                              "end": dates[-1].isoformat(), "days": (dates[-1] - dates[0]).days,

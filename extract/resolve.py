@@ -64,14 +64,11 @@ def _member_rank(member: tuple[int, str], *, facts: Sequence[Fact],
             order.get(fact.evidence.document, 0), fact.evidence.page or 0, fact.evidence.start)
 
 
-ONSET_SIDES = {"new": "new", "chronic": "chronic"}
-
-
 def _form_side(fact: Fact) -> tuple[str, str] | None:
     """What a mention says, as (aspect, side): its onset (new / chronic) or its existence."""
     change = fact.value.get("change")
-    if change in ONSET_SIDES and fact.assertion in ASSERTED:
-        return "onset", ONSET_SIDES[change]
+    if change in ("new", "chronic") and fact.assertion in ASSERTED:
+        return "onset", change
     if fact.assertion in ASSERTED:
         return "existence", "present"
     if fact.assertion == Assertion.negated:
@@ -86,26 +83,24 @@ def _below_narrative(facts: list[Fact]) -> list[Fact]:
     said: dict[tuple, set[str]] = {}
     where: dict[tuple, Fact] = {}
     for fact in facts:
-        if fact.source == Source.form_field or fact.superseded:
-            continue
         side = _form_side(fact)
-        if side is not None:
-            key = (fact.kind, fact.value.get("region"), side[0])
-            said.setdefault(key, set()).add(side[1])
-            where.setdefault(key, fact)
+        if fact.source == Source.form_field or fact.superseded or side is None:
+            continue
+        key = (fact.kind, fact.value.get("region"), side[0])
+        said.setdefault(key, set()).add(side[1])
+        where.setdefault(key, fact)
     out = []
     for fact in facts:
         side = _form_side(fact) if fact.source == Source.form_field else None
-        lost = side is not None and side[1] not in said.get(
-            (fact.kind, fact.value.get("region"), side[0]), {side[1]})
-        if side is not None and lost:
-            winner = where[(fact.kind, fact.value.get("region"), side[0])]
+        if side is not None:
             key = (fact.kind, fact.value.get("region"), side[0])
-            place = winner.evidence.document + (f" page {winner.evidence.page}"
-                                                if winner.evidence.page else "")
-            fact = fact.model_copy(update={"superseded": (
-                f"superseded by {winner.kind} in {place}: a clinician's narrative says "
-                f"{'/'.join(sorted(said[key]))}; a form field ranks below it")})
+            if key in said and side[1] not in said[key]:
+                winner = where[key]
+                place = winner.evidence.document + (f" page {winner.evidence.page}"
+                                                    if winner.evidence.page else "")
+                fact = fact.model_copy(update={"superseded": (
+                    f"superseded by {winner.kind} in {place}: a clinician's narrative says "
+                    f"{'/'.join(sorted(said[key]))}; a form field ranks below it")})
         out.append(fact)
     return out
 

@@ -386,6 +386,7 @@ IMPRESSION = re.compile(r"(?im)^[ \t]*(?:final\s+)?(?:impression|conclusions?|in
                         r"\s*:?[ \t]*\n?")
 _REPORT_END = re.compile(r"(?im)^[ \t]*(?:dictated|signed|electronically signed|"
                          r"dictated/signed|read by|attending radiologist|radiologist)\b|\n[ \t]*\n")
+_REPORT_REACH = 4000  # characters from an exam line to its impression, at most
 _ITEM = re.compile(r"(?m)^[ \t]*(?:\d+[.)]|[-*\u2022])?[ \t]*(\S[^\n]*)")
 
 
@@ -397,7 +398,7 @@ def report_result(text: str, exam_end: int, region: str | None) -> str | None:
     study's region (else the items that name no spinal region) gives its result, so the
     thoracic film is abnormal and the lumbar one normal.
     """
-    found = IMPRESSION.search(text, exam_end)
+    found = IMPRESSION.search(text, exam_end, exam_end + _REPORT_REACH)
     if found is None:
         return None
     body = text[found.end():found.end() + 1200]

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from priorauth.extract.ingest import read_chart
-from priorauth.extract.packet import THIN_CHART_WORDS, Identity, parse_name, prepare_packet
+from priorauth.extract.packet import Identity, parse_name, prepare_packet
 from priorauth.extract.pipeline import extract_facts
-from priorauth.models import Alert, AlertKind, DocumentInfo, Review, ReviewRequest
+from priorauth.models import DocumentInfo, Review, ReviewRequest
 from priorauth.scoring import score
 
 
@@ -36,16 +36,10 @@ def review_chart(paths: Sequence[str | os.PathLike], request: ReviewRequest, *,
         documents = tuple(replace(d, name=n) for d, n in zip(documents, names, strict=True))
     stage("extracting")
     packet = prepare_packet(documents, patient=request_identity(request))
-    alerts = list(packet.alerts)
-    if packet.words < THIN_CHART_WORDS:
-        alerts.insert(0, Alert(
-            kind=AlertKind.thin_chart,
-            message=f"the chart holds {packet.words} words of clinical text, too little to stand "
-                    "for a clinical record: it is never recommended for approval on its own"))
     facts = extract_facts(packet.documents, request_date=request.request_date)
     info = tuple(DocumentInfo(name=d.name, kind=d.kind, pages=len(d.pages)) for d in documents)
     stage("scoring")
-    return score(request, facts, documents=info, alerts=tuple(alerts))
+    return score(request, facts, documents=info, alerts=packet.alerts)
 
 
 def request_identity(request: ReviewRequest) -> Identity:

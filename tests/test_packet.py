@@ -414,3 +414,23 @@ def test_alerts_come_first_in_the_text_and_html_reports(tmp_path):
     assert text.index("Check first:") < text.index("Determination:")
     assert "too little to stand for a clinical record" in text
     assert html.index("Check first") < html.index("<h1>")
+
+
+def test_the_column_search_and_the_fax_line_test_are_bounded():
+    """A crafted page cannot make packet reading unbounded: over 2000 text runs no column
+    search is made (two real columns of them would otherwise be found), and a fax header is a
+    short line (a long paragraph that names a fax and a time is text)."""
+    from priorauth.extract.packet import _furniture
+    from priorauth.extract.pdf import Box, find_gutter
+
+    def columns(rows: int) -> list[Box]:
+        return [Box(x, 100 + 2 * k, x + 160, 101 + 2 * k) for k in range(rows)
+                for x in (40, 320)]
+
+    assert find_gutter(columns(50), 595) is not None
+    assert find_gutter(columns(1001), 595) is None
+    header = "10/13/2026 14:22 FAX 555-0134  LAKESIDE ORTHO   PAGE 2/6"
+    prose = "Order sent by fax at 14:22 to radiology; " + "he reports pain " * 20
+    spans = _furniture(f"{header}\n{prose}\n")
+    assert (0, len(header)) in spans
+    assert not any(start > len(header) for start, _ in spans)
