@@ -228,3 +228,22 @@ def test_a_yes_no_field_answers_by_its_ticked_box(line, answer):
 def test_onset_phrases_give_a_duration(clause, days):
     found = V.find_durations(clause, date(2026, 6, 11))
     assert (found[0].value.days if found else None) == days
+
+
+@pytest.mark.parametrize("text,result", [
+    ("MRI completed without difficulty and showed mild L4-5 degeneration", "abnormal"),
+    ("CT without evidence of fracture", "normal"),  # counterexample: a real denial
+    ("MRI without contrast: no stenosis, no herniation", "normal"),
+])
+def test_without_difficulty_is_no_denial_of_a_finding(text, result):
+    assert V.find_imaging_result(text) == result
+
+
+@pytest.mark.parametrize("text,abnormal", [
+    ("ESR | 48 mm/hr | H | 0-20", True),
+    ("CRP 3.1 mg/dL H <0.5", True),
+    ("ESR 12 mm/hr Hemolyzed", False),  # counterexample: a word starting with H is no flag
+    ("WBC 7.2 N 4-11", False),
+])
+def test_a_lab_tables_bare_h_flag_marks_a_value_high(text, abnormal):
+    assert V.read_lab(text)[1] is abnormal
