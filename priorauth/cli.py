@@ -90,6 +90,7 @@ PLUGIN_MODULES: tuple[str, ...] = (
     "priorauth.cli_evaluate",
     "priorauth.cli_batch",
     "priorauth.cli_serve",
+    "priorauth.cli_audit",
 )
 
 

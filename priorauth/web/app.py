@@ -29,7 +29,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders, UploadFile
 from starlette.formparsers import MultiPartException
@@ -39,10 +40,18 @@ from priorauth.models import CriterionResult, Review, ReviewRequest, Status
 from priorauth.report import HEADLINE, LOW_OCR_CONFIDENCE, SYMBOL, render_html
 from priorauth.web import highlight
 from priorauth.web.jobs import STAGES, ReviewRunner
-from priorauth.web.store import Decision, DocumentRow, Store
+from priorauth.web.store import (
+    AuditReport,
+    Decision,
+    DocumentRow,
+    ReviewerNameError,
+    Store,
+    clean_reviewer_name,
+    secure_data_dir,
+)
 from priorauth.web.uploads import UploadRejected, check_upload, display_name, store_file
 
-__all__ = ["Limits", "create_app"]
+__all__ = ["BrokenAuditTrail", "Limits", "create_app"]
 
 log = logging.getLogger("priorauth.web")
 
@@ -72,6 +81,17 @@ class Limits:
     max_request_bytes: int = 50_000_000
     max_files: int = 20
     max_pages: int = 300
+
+
+class BrokenAuditTrail(Exception):
+    """The store's audit trail is broken and the server was not told to serve it anyway.
+
+    The message names the first broken row (table and id), never its content.
+    """
+
+    def __init__(self, report: AuditReport) -> None:
+        super().__init__(report.summary())
+        self.report = report
 
 
 class RequestTooLarge(HTTPException):
@@ -143,6 +163,18 @@ class DecisionIn(BaseModel):
     action: Literal["agree", "disagree", "comment", "approve", "refer_to_physician"]
     comment: str = Field(default="", max_length=2000)
     reviewer: str = Field(min_length=1, max_length=100)
+
+    @field_validator("reviewer", mode="before")
+    @classmethod
+    def _printable_single_line(cls, value):
+        """NFC, whitespace runs made one space, trimmed; control and format characters
+        (NUL, newlines, bidi overrides) refused with a clear message."""
+        if not isinstance(value, str):
+            return value  # pydantic's own type error
+        try:
+            return clean_reviewer_name(value)
+        except ReviewerNameError as exc:
+            raise PydanticCustomError(exc.kind, str(exc)) from None
 
 
 @dataclass
@@ -229,23 +261,39 @@ def _parse_request(form) -> ReviewRequest:
 
 
 def create_app(data_dir: str | Path, *, limits: Limits | None = None,
-               allowed_hosts: Sequence[str] = LOCAL_HOSTS) -> FastAPI:
+               allowed_hosts: Sequence[str] = LOCAL_HOSTS,
+               accept_broken_audit_trail: bool = False) -> FastAPI:
     """Build the reviewer web app.
 
     Args:
-        data_dir: Folder for the database and the uploads (created, owner-only, if missing).
+        data_dir: Folder for the database and the uploads (created if missing; made
+            owner-only, 0700, in any case; the database file is 0600).
         limits: Upload limits; :class:`Limits` defaults when ``None``.
         allowed_hosts: Host header values accepted (DNS-rebinding protection).
+        accept_broken_audit_trail: Serve even though the audit trail is broken (logged as a
+            warning and recorded in the chain).
 
     Returns:
         The ASGI app. Reviews run in one background thread, started with the app.
+
+    Raises:
+        BrokenAuditTrail: The audit trail is broken and ``accept_broken_audit_trail`` is off.
+        OSError: The data folder cannot be made or used.
     """
     limits = limits or Limits()
     data = Path(data_dir).resolve()
-    data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secure_data_dir(data)
     uploads = data / "uploads"
-    uploads.mkdir(mode=0o700, exist_ok=True)
+    secure_data_dir(uploads)
     store = Store(data / "priorauth.sqlite3")
+    audit = store.verify()
+    if not audit.whole:
+        if not accept_broken_audit_trail:
+            store.close()
+            raise BrokenAuditTrail(audit)
+        log.warning("%s; serving it anyway as told (--accept-broken-audit-trail); this "
+                    "acceptance is recorded in the trail", audit.summary())
+        store.record_acceptance(audit)
     runner = ReviewRunner(store, max_pages=limits.max_pages, max_bytes=limits.max_file_bytes)
     templates = Jinja2Templates(env=_template_env())
 
