@@ -1,9 +1,11 @@
 """``priorauth serve``: the reviewer web page on this machine.
 
 The page has no login: the reviewer types their name, which is stored with each decision.
-It listens on 127.0.0.1 by default and refuses requests addressed to any other host name.
-It checks the audit trail of its data folder first and refuses to serve a broken one (exit 2,
-naming the first broken row) unless started with ``--accept-broken-audit-trail``.
+It listens on 127.0.0.1 by default, refuses to listen on anything but a loopback address
+(exit 2), and refuses requests addressed to any other host name. It checks the audit trail
+of its data folder first and refuses to serve a broken one (exit 2, naming the first broken
+row) unless started with ``--accept-broken-audit-trail``. Header and body timeouts and a
+connection limit: see :mod:`priorauth.web.server`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,19 @@ import sqlite3
 import sys
 
 from priorauth.cli import positive_int
+from priorauth.web.listen import NotLoopback, ServerLimits, check_listen_host
 
 COMMAND = "serve"
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0-3600)")
+    return value
 
 
 def _port(text: str) -> int:
@@ -34,8 +47,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     serve = sub.add_parser(COMMAND, help="start the reviewer web page (upload a chart, check "
                            "the evidence, record a decision)")
     serve.add_argument("--host", default="127.0.0.1",
-                       help="address to listen on (default 127.0.0.1; the page has no login, "
-                            "keep it on this machine)")
+                       help="loopback address to listen on (default 127.0.0.1; also ::1 or "
+                            "localhost): the page has no sign-in yet, so other addresses are "
+                            "refused")
     serve.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
     serve.add_argument("--data-dir", required=True, metavar="DIR",
                        help="folder for the database of reviews and decisions and for the "
@@ -44,6 +58,16 @@ def add_parser(sub) -> argparse.ArgumentParser:
                        help="largest uploaded file (default 20 MB)")
     serve.add_argument("--max-pages", type=positive_int, default=300, metavar="N",
                        help="most pages in one uploaded PDF (default 300)")
+    defaults = ServerLimits()
+    serve.add_argument("--header-timeout", type=_seconds, default=defaults.header_timeout,
+                       metavar="SECONDS", help="close a connection that has not sent a "
+                       f"request's headers within this time (default {defaults.header_timeout:g})")
+    serve.add_argument("--body-timeout", type=_seconds, default=defaults.body_timeout,
+                       metavar="SECONDS", help="close a connection whose request body pauses "
+                       f"this long (default {defaults.body_timeout:g})")
+    serve.add_argument("--max-connections", type=positive_int, default=defaults.max_connections,
+                       metavar="N", help="open connections above which requests get 503 "
+                       f"(default {defaults.max_connections})")
     serve.add_argument("--accept-broken-audit-trail", action="store_true",
                        help="serve even though 'priorauth audit verify' finds the audit trail "
                             "broken (logged, and recorded in the trail)")
@@ -53,9 +77,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; returns the exit status."""
     try:
+        check_listen_host(args.host, sign_in_enabled=False)
+    except NotLoopback as exc:
+        print(f"priorauth: error: {exc}", file=sys.stderr)
+        return 2
+    try:
         import uvicorn
 
         from priorauth.web.app import LOCAL_HOSTS, BrokenAuditTrail, Limits, create_app
+        from priorauth.web.server import make_config
     except ImportError as exc:
         print(f"priorauth: error: the web page needs the 'web' extra ({exc.name} is missing); "
               "install it with: pip install 'priorauth[web]'", file=sys.stderr)
@@ -64,10 +94,8 @@ def run(args: argparse.Namespace) -> int:
     limits = Limits(max_file_bytes=max_file, max_request_bytes=max(max_file, 50_000_000),
                     max_pages=args.max_pages)
     hosts = list(LOCAL_HOSTS)
-    if args.host not in hosts:
+    if args.host not in hosts:  # another loopback address, e.g. 127.0.0.2
         hosts.append(args.host)
-        print(f"priorauth: warning: listening on {args.host}; the page has no login, anyone "
-              "who can reach this address can read the reviews", file=sys.stderr)
     web_log = logging.getLogger("priorauth.web")
     if not any(getattr(h, "priorauth_serve", False) for h in web_log.handlers):
         handler = logging.StreamHandler()
@@ -90,7 +118,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"priorauth: error: cannot use the database in {args.data_dir}: {exc}",
               file=sys.stderr)
         return 2
+    server_limits = ServerLimits(header_timeout=args.header_timeout,
+                                 body_timeout=args.body_timeout,
+                                 max_connections=args.max_connections)
+    config = make_config(app, host=args.host, port=args.port, limits=server_limits)
     print(f"priorauth: reviewer page on http://{args.host}:{args.port}/ "
           "(Ctrl+C to stop)", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", server_header=False)
+    uvicorn.Server(config).run()
     return 0

@@ -6,16 +6,28 @@ starved by large ones (a real scanned PDF through the real pipeline).
 
 from __future__ import annotations
 
+import http.client
+import io
+import json
+import logging
 import os
+import selectors
+import socket
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from priorauth.cli import main
 from priorauth.web.app import create_app
+from priorauth.web.listen import check_listen_host, is_loopback
+from priorauth.web.server import RateLimitFilter
 from priorauth.web.store import ReviewerNameError, Store, clean_reviewer_name
 
 with warnings.catch_warnings():  # starlette prefers httpx2; httpx works the same here
@@ -92,6 +104,263 @@ def test_an_existing_world_readable_data_folder_and_database_are_made_owner_only
                 assert _mode(path) == 0o600, path
     finally:
         other.close()
+
+
+# ---- loopback only ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.3.2.1", "::1", "[::1]", "localhost",
+                                  "LocalHost"])
+def test_loopback_addresses_are_loopback(host):
+    assert is_loopback(host)
+    check_listen_host(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "10.0.0.5", "example.org",
+                                  "localhost.example.org", "", "::ffff:10.0.0.1"])
+def test_serve_refuses_a_host_beyond_this_machine(tmp_path, capsys, host):
+    assert not is_loopback(host)
+    data = tmp_path / "data"
+    assert main(["serve", "--host", host, "--data-dir", str(data), "--port", "8765"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no sign-in yet, so it only listens on this machine" in err
+    assert not data.exists()  # refused before anything was made
+
+
+def test_a_future_sign_in_lifts_the_loopback_rule():
+    check_listen_host("0.0.0.0", sign_in_enabled=True)
+
+
+# ---- the real server: timeouts, connection limit, logs ----------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, port: int, log: Path, proc: subprocess.Popen) -> None:
+        self.port, self.log, self.proc = port, log, proc
+
+    def get(self, path: str = "/", timeout: float = 10.0) -> tuple[int, float]:
+        started = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            return response.status, time.monotonic() - started
+        finally:
+            conn.close()
+
+    def lines(self) -> list[str]:
+        return self.log.read_text(errors="replace").splitlines()
+
+
+@pytest.fixture
+def serve(tmp_path) -> Iterator:
+    started: list[subprocess.Popen] = []
+
+    def start(*options: str) -> Server:
+        port = _free_port()
+        log = tmp_path / f"serve-{port}.log"
+        with open(log, "wb") as sink:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "priorauth", "serve", "--data-dir",
+                 str(tmp_path / "data"), "--port", str(port), *options],
+                stdout=sink, stderr=subprocess.STDOUT)
+        started.append(proc)
+        server = Server(port, log, proc)
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                if server.get(timeout=2)[0] == 200:
+                    return server
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+
+    yield start
+    for proc in started:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _slow_sockets(port: int, count: int, first: bytes) -> list[socket.socket]:
+    sockets = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sock.sendall(first)
+        sockets.append(sock)
+    return sockets
+
+
+def _closed_by(sockets: list[socket.socket], deadline: float) -> list[socket.socket]:
+    """Wait until ``deadline`` (monotonic) for the server to close each socket; returns the
+    ones closed."""
+    selector = selectors.DefaultSelector()
+    for sock in sockets:
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+    closed = []
+    while len(closed) < len(sockets) and time.monotonic() < deadline:
+        for key, _ in selector.select(timeout=max(0.0, deadline - time.monotonic())):
+            sock = key.fileobj
+            try:
+                data = sock.recv(4096)
+            except ConnectionResetError:
+                data = b""
+            if not data:
+                selector.unregister(sock)
+                closed.append(sock)
+    selector.close()
+    return closed
+
+
+def _still_open(sockets: list[socket.socket]) -> int:
+    selector = selectors.DefaultSelector()
+    for sock in sockets:
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ)
+    readable = selector.select(timeout=0)
+    selector.close()
+    return len(sockets) - len(readable)
+
+
+PARTIAL = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+
+
+def test_connections_that_never_finish_their_headers_are_closed_and_others_served(serve):
+    server = serve("--header-timeout", "3", "--max-connections", "200")
+    opened = time.monotonic()
+    slow = _slow_sockets(server.port, 50, PARTIAL)
+    status, took = server.get()
+    assert status == 200 and took < 3, took
+    assert _still_open(slow) == 50  # not closed for nothing: only by the timeout
+    closed = _closed_by(slow, opened + 3 + 4)
+    assert len(closed) == 50
+    assert time.monotonic() - opened >= 2.5
+    for sock in slow:
+        sock.close()
+    assert server.get()[0] == 200
+    lines = server.lines()
+    timeouts = [line for line in lines if "sent no complete request headers within 3 s" in line]
+    assert len(timeouts) == 1, lines  # one line for the cause, not one per connection
+    assert len(lines) < 20, lines
+    assert not any("Traceback" in line for line in lines)
+
+
+def test_a_flood_of_slow_connections_cannot_fill_the_connection_limit(serve):
+    server = serve("--header-timeout", "5", "--max-connections", "20")
+    slow = _slow_sockets(server.port, 120, PARTIAL)
+    status, took = server.get()
+    assert status == 200 and took < 3, (status, took)  # not 503, not a timeout
+    # Beyond 10 (half the limit) waiting connections, the oldest were closed at once.
+    closed = _closed_by(slow, time.monotonic() + 2)
+    assert len(closed) >= 100
+    for sock in slow:
+        sock.close()
+    lines = server.lines()
+    assert len([line for line in lines if "closed the oldest connection" in line]) == 1, lines
+    assert len(lines) < 20, lines
+
+
+def test_a_stalled_request_body_is_cut_after_the_body_timeout_without_tracebacks(serve):
+    server = serve("--header-timeout", "3", "--body-timeout", "2")
+    head = (b"POST /api/reviews HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
+            b"Content-Type: multipart/form-data; boundary=xyz\r\n\r\n--xyz\r\n")
+    opened = time.monotonic()
+    stalled = _slow_sockets(server.port, 5, head)
+    assert _closed_by(stalled, opened + 1) == []  # the headers were complete: no header cut
+    closed = _closed_by(stalled, opened + 2 + 4)
+    assert len(closed) == 5 and time.monotonic() - opened >= 1.5
+    for sock in stalled:
+        sock.close()
+    assert server.get()[0] == 200
+    lines = server.lines()
+    stalls = [line for line in lines if "request body stalled for 2 s" in line]
+    assert len(stalls) == 1, lines
+    assert not any("Traceback" in line or "Exception" in line for line in lines), lines
+
+
+def test_a_slow_but_moving_request_is_served_whole(serve):
+    """Headers in pieces within the header timeout, then a body in pieces each within the
+    body timeout but longer than it in all: answered, not cut."""
+    server = serve("--header-timeout", "3", "--body-timeout", "2")
+    body = json.dumps({"criterion_id": "final", "action": "approve", "comment": "x" * 40,
+                       "reviewer": "A. Reviewer"}).encode()
+    pieces = [b"POST /api/reviews/" + b"c" * 32 + b"/decisions HTTP/1.1\r\n",
+              b"Host: 127.0.0.1\r\nContent-Type: application/json\r\n",
+              b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"]
+    step = len(body) // 4 + 1
+    pieces += [body[i:i + step] for i in range(0, len(body), step)]
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        started = time.monotonic()
+        for index, piece in enumerate(pieces):
+            sock.sendall(piece)
+            time.sleep(0.6 if index < 2 else 1.2)
+        assert time.monotonic() - started > 4  # longer than either timeout in all
+        answer = sock.recv(65536)
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 404"), answer[:200]
+    assert b"no such review" in answer
+
+
+def test_a_keep_alive_connection_that_starts_a_request_and_stalls_is_closed(serve):
+    server = serve("--header-timeout", "2")
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        sock.sendall(b"GET /static/app.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200")
+        answered = time.monotonic()
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the next request stalls
+        assert _closed_by([sock], answered + 4.5) == [sock]
+        assert time.monotonic() - answered >= 1.5
+    finally:
+        sock.close()
+
+
+def test_log_lines_of_one_cause_are_written_once_per_interval_without_traceback_text():
+    stream = io.StringIO()
+    logger = logging.getLogger("priorauth.test.ratelimit")
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    logger.propagate = False
+    limiter = RateLimitFilter(interval=0.5)
+    logger.addFilter(limiter)
+    try:
+        for number in range(500):
+            logger.warning("connection %d from %s closed", number, "127.0.0.1")
+        for _ in range(300):
+            try:
+                raise ValueError("chart text: secret-patient-name")
+            except ValueError:
+                logger.exception("Exception in ASGI application")
+        logger.warning("another cause")
+        time.sleep(0.6)
+        logger.warning("connection %d from %s closed", 501, "127.0.0.1")
+    finally:
+        logger.removeHandler(handler)
+        logger.removeFilter(limiter)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 4, lines
+    assert lines[0] == "connection 0 from 127.0.0.1 closed"
+    assert lines[1].startswith("Exception in ASGI application [ValueError at ")
+    assert "secret-patient-name" not in stream.getvalue()
+    assert "Traceback" not in stream.getvalue()
+    assert lines[2] == "another cause"
+    assert lines[3] == ("connection 501 from 127.0.0.1 closed (499 more like this in the "
+                        "last 0.5 s not logged)")
 
 
 # ---- reviewer names ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders, UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import ClientDisconnect
 
 from priorauth.models import CriterionResult, Review, ReviewRequest, Status
 from priorauth.report import HEADLINE, LOW_OCR_CONFIDENCE, SYMBOL, render_html
@@ -151,7 +152,10 @@ class Guard:
                     raise RequestTooLarge(limit)
             return message
 
-        return await self.app(scope, limited_receive, send_with_headers)
+        try:
+            return await self.app(scope, limited_receive, send_with_headers)
+        except ClientDisconnect:  # the client left (or its body timed out): nobody to answer
+            log.debug("client disconnected before its request was read")
 
 
 class DecisionIn(BaseModel):
