@@ -25,7 +25,9 @@ from pathlib import Path
 import pytest
 
 from priorauth.cli import main
+from priorauth.models import ReviewRequest
 from priorauth.web.app import create_app
+from priorauth.web.jobs import ReviewRunner, lane_of
 from priorauth.web.listen import check_listen_host, is_loopback
 from priorauth.web.server import RateLimitFilter
 from priorauth.web.store import ReviewerNameError, Store, clean_reviewer_name
@@ -429,3 +431,54 @@ def test_the_store_itself_refuses_an_unprintable_reviewer_name(tmp_path):
     finally:
         store.close()
     assert clean_reviewer_name("e\u0301") == "\u00e9"
+
+
+# ---- small reviews are not starved ----------------------------------------------------------
+
+def test_charts_go_to_the_small_lane_only_when_text_only_and_small(tmp_path, make_pdf):
+    small = tmp_path / "a.txt"
+    small.write_text("Back pain for 8 weeks.\n")
+    big = tmp_path / "b.txt"
+    big.write_text("Back pain for 8 weeks.\n" * 20_000)  # 460 KB of text
+    pdf = make_pdf("c.pdf", [["Back pain for 8 weeks."]])
+    pdf_named_txt = tmp_path / "d.txt"
+    pdf_named_txt.write_bytes(pdf.read_bytes())
+    assert lane_of([small]) == "small"
+    assert lane_of([small, small]) == "small"
+    assert lane_of([big]) == "large"
+    assert lane_of([small, pdf]) == "large"
+    assert lane_of([pdf_named_txt]) == "large"
+
+
+def test_a_small_note_is_reviewed_while_a_scanned_pdf_is_still_being_read(
+        tmp_path, make_scanned_pdf):
+    lines = NOTE.read_text().splitlines()
+    scanned = make_scanned_pdf("scan.pdf", [lines[:40]] * 8, dpi=300)
+    note = tmp_path / "note.txt"
+    note.write_bytes(NOTE.read_bytes())
+    store = Store(tmp_path / "db.sqlite3")
+    runner = ReviewRunner(store, max_pages=300, max_bytes=20_000_000)
+    request = ReviewRequest(cpt=("72131",))
+    try:
+        store.add_review("1" * 32, "{}", [])
+        store.add_review("2" * 32, "{}", [])
+        large = runner.submit("1" * 32, [scanned], ["scan.pdf"], request)
+        deadline = time.monotonic() + 30
+        while store.review("1" * 32).status == "queued":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        started = time.monotonic()
+        runner.submit("2" * 32, [note], ["note.txt"], request).result(timeout=120)
+        small_took = time.monotonic() - started
+        small = store.review("2" * 32)
+        large_status = store.review("1" * 32).status
+        assert small.status == "done", small.error
+        assert large_status not in ("done", "failed"), "the scanned PDF finished first: " \
+            "make it longer for this machine"
+        assert small_took < 30
+        large.result(timeout=600)
+        assert store.review("1" * 32).status == "done", store.review("1" * 32).error
+        assert store.verify().whole
+    finally:
+        runner.shutdown()
+        store.close()

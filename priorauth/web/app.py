@@ -278,7 +278,8 @@ def create_app(data_dir: str | Path, *, limits: Limits | None = None,
             warning and recorded in the chain).
 
     Returns:
-        The ASGI app. Reviews run in one background thread, started with the app.
+        The ASGI app. Reviews run in two background threads (see :class:`ReviewRunner`),
+        started with the app.
 
     Raises:
         BrokenAuditTrail: The audit trail is broken and ``accept_broken_audit_trail`` is off.

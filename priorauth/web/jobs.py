@@ -1,14 +1,23 @@
-"""Reviews run in a background thread; the page polls their stage in the database.
+"""Reviews run in background threads; the page polls their stage in the database.
 
 The stages are those of :func:`priorauth.review.review_chart` (read -> extract -> score), run
 one by one here so that the page can show which one is under way. Documents are renamed from
 their random stored names back to their uploaded names before extraction, so evidence cites
 the names the reviewer knows.
+
+Two lanes, one worker thread each, so that a small review never queues behind a large one:
+*small* is a chart of text files only, :data:`SMALL_MAX_BYTES` in all at most (a text note is
+a few KB; 200 KB is about 3 s of NLP); *large* is any chart with a PDF (reading, OCR) or more
+text than that. The NLP step (stage ``extracting``) of both lanes shares one spaCy pipeline,
+which spaCy does not promise is safe to call from two threads, so that step holds
+:data:`NLP_LOCK`; reading and OCR, the slow part of a scanned PDF, run in parallel with the
+other lane.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -17,12 +26,33 @@ from priorauth.extract.ingest import ChartReadError
 from priorauth.models import Review, ReviewRequest
 from priorauth.web.store import Store
 
-__all__ = ["STAGES", "ReviewRunner", "run_review"]
+__all__ = ["NLP_LOCK", "SMALL_MAX_BYTES", "STAGES", "ReviewRunner", "lane_of", "run_review"]
 
 log = logging.getLogger("priorauth.web")
 
 #: What the page shows, in order.
 STAGES = ("queued", "reading", "extracting", "scoring", "done")
+#: Largest chart (text files only, bytes in all) reviewed in the small lane.
+SMALL_MAX_BYTES = 200_000
+#: Held during the NLP step: the spaCy pipeline is one object per process.
+NLP_LOCK = threading.Lock()
+LANES = ("small", "large")
+
+
+def lane_of(paths: Sequence[Path], *, small_max_bytes: int = SMALL_MAX_BYTES) -> str:
+    """``"small"`` for a chart of text files only of at most ``small_max_bytes`` in all, else
+    ``"large"`` (any PDF, by name or content, or more text)."""
+    total = 0
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                head = handle.read(1024)
+            total += path.stat().st_size
+        except OSError:  # unreadable: the review itself reports it
+            continue
+        if path.suffix.lower() == ".pdf" or b"%PDF-" in head:
+            return "large"
+    return "small" if total <= small_max_bytes else "large"
 
 
 def run_review(paths: Sequence[Path], names: Sequence[str], request: ReviewRequest, *,
@@ -47,33 +77,61 @@ def run_review(paths: Sequence[Path], names: Sequence[str], request: ReviewReque
 
 
 class ReviewRunner:
-    """One worker thread running reviews in order (the NLP pipeline is shared).
+    """Two lanes of reviews, small and large, one worker thread each, each in order (see the
+    module docstring).
 
     Args:
         store: Where stages, results and errors are written.
         max_pages: Page limit per PDF.
         max_bytes: Size limit per file.
+        small_max_bytes: Largest text-only chart of the small lane.
     """
 
-    def __init__(self, store: Store, *, max_pages: int, max_bytes: int) -> None:
+    def __init__(self, store: Store, *, max_pages: int, max_bytes: int,
+                 small_max_bytes: int = SMALL_MAX_BYTES) -> None:
         self.store = store
         self.max_pages = max_pages
         self.max_bytes = max_bytes
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="priorauth-review")
+        self.small_max_bytes = small_max_bytes
+        self._pools = {lane: ThreadPoolExecutor(max_workers=1,
+                                                thread_name_prefix=f"priorauth-review-{lane}")
+                       for lane in LANES}
 
     def submit(self, review_id: str, paths: Sequence[Path], names: Sequence[str],
                request: ReviewRequest) -> Future[None]:
-        return self._pool.submit(self._run, review_id, list(paths), list(names), request)
+        """Queue a review in its lane; returns its future."""
+        lane = lane_of(paths, small_max_bytes=self.small_max_bytes)
+        log.info("review %s: %s lane", review_id, lane)
+        return self._pools[lane].submit(self._run, review_id, list(paths), list(names),
+                                        request)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, review_id: str, paths: list[Path], names: list[str],
              request: ReviewRequest) -> None:
+        holding = False
+
         def on_stage(stage: str) -> None:
+            nonlocal holding
             self.store.set_status(review_id, stage)
             log.info("review %s: %s", review_id, stage)
+            if stage == "extracting" and not holding:
+                NLP_LOCK.acquire()
+                holding = True
+            elif stage != "extracting" and holding:
+                NLP_LOCK.release()
+                holding = False
 
+        try:
+            self._review(review_id, paths, names, request, on_stage)
+        finally:
+            if holding:
+                NLP_LOCK.release()
+
+    def _review(self, review_id: str, paths: list[Path], names: list[str],
+                request: ReviewRequest, on_stage: Callable[[str], None]) -> None:
         try:
             review = run_review(paths, names, request, on_stage=on_stage,
                                 max_pages=self.max_pages, max_bytes=self.max_bytes)
