@@ -18,23 +18,35 @@ are not OCRed. Where each character is on the page is computed on demand
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from priorauth.extract import ocr as _ocr
-from priorauth.extract.ocr import OcrError, OcrResult, OcrTimeout, OcrUnavailable, Word
+from priorauth.extract.gate import (
+    ChartReadError,
+    FileKey,
+    GateLimits,
+    _load_error,
+    _too_many_chars,
+    damaged,
+    decode_text,
+    is_pdf,
+    kind_of,
+    read_file,
+    read_pdf_layout,
+)
+from priorauth.extract.ocr import OcrError, OcrResult, OcrUnavailable, Word
 from priorauth.extract.pdf import (
     DEFAULT_ENGINE,
     PDFIUM_LOCK,
-    displayed_size,
     get_engine,
     image_coverage,
     is_blank,
@@ -47,6 +59,7 @@ __all__ = [
     "ChartReadError",
     "Document",
     "FileKey",
+    "OcrBudget",
     "Page",
     "damaged",
     "open_pdf",
@@ -56,25 +69,37 @@ __all__ = [
     "scanned_page",
 ]
 
-_TEXT_SUFFIXES = frozenset({".txt", ".text", ""})
-_ACCEPTED = "plain-text notes (.txt, .text or no extension) or PDF files"
-_PDF_HEADER = b"%PDF-"
-_HEADER_WINDOW = 1024
-# PDF white-space characters (ISO 32000-1, 7.2.2) allowed before the header.
-_PDF_WHITESPACE = b"\x00\t\n\x0c\r "
 _NEWLINES = re.compile("\r\n?")
 _INSTALL_OCR = "install tesseract-ocr"
 
-#: Identity of a file's content as read: (real path, modification time in ns, size).
-FileKey = tuple[str, int, int]
 
+class OcrBudget:
+    """What OCR may spend on one review: seconds of wall-clock time and a number of pages.
 
-class ChartReadError(ValueError):
-    """A chart file cannot be read.
+    One budget is shared by all the files of a chart (:func:`read_chart`). Pages left when it is
+    spent are not read; their documents list them (:attr:`Document.unread`) and the review
+    says so, so a reviewer knows which pages nobody checked.
 
-    The message starts with the file's base name ("note2.pdf: ...") and never contains any of
-    the file's text, so it is safe to print and log.
+    Args:
+        seconds: Wall-clock seconds for all OCR of the review, from when the budget is made.
+        pages: Most pages OCRed in the review.
     """
+
+    def __init__(self, seconds: float = 300.0, pages: int = 200) -> None:
+        self.seconds = seconds
+        self.pages = pages
+        self.deadline = time.monotonic() + seconds
+        self.pages_left = pages
+
+    def remaining(self) -> float:
+        """Seconds left (0 when spent)."""
+        return max(0.0, self.deadline - time.monotonic())
+
+    def take(self, wanted: int) -> int:
+        """Reserve up to ``wanted`` pages; returns how many may be OCRed."""
+        granted = max(0, min(wanted, self.pages_left))
+        self.pages_left -= granted
+        return granted
 
 
 @dataclass(frozen=True)
@@ -120,6 +145,8 @@ class Document:
         engine: The PDF text engine that read it; pass it on to
             :func:`~priorauth.extract.pdf.evidence_boxes`.
         path: The path it was read from.
+        unread: Numbers of scanned pages the OCR budget did not reach (their text is empty).
+        unread_reason: Why, in words ("OCR budget of 300 s spent").
     """
 
     name: str
@@ -127,6 +154,8 @@ class Document:
     pages: tuple[Page, ...]
     engine: str = DEFAULT_ENGINE
     path: str | None = field(default=None, compare=False, repr=False)
+    unread: tuple[int, ...] = ()
+    unread_reason: str | None = None
 
 
 def read_document(
@@ -140,57 +169,57 @@ def read_document(
     ocr_timeout: float = 600.0,
     ocr_dpi: int = _ocr.DEFAULT_DPI,
     ocr_lang: str = "eng",
+    ocr_budget: OcrBudget | None = None,
+    limits: GateLimits | None = None,
 ) -> Document:
-    """Read one chart file into pages of text.
+    """Read one chart file into pages of text, through the input gate (:mod:`.gate`).
 
     Args:
-        path: The file to read. Its type is decided by content: a ``%PDF-`` header means PDF;
-            otherwise the name must end in ``.txt`` or ``.text`` or have no extension.
+        path: The file to read, a regular file. Its type is decided by content: a ``%PDF-``
+            header means PDF; otherwise the name must end in ``.txt`` or ``.text`` or have no
+            extension, and the content must be text.
         max_pages: Largest number of pages accepted in a PDF.
         max_bytes: Largest file size accepted, in bytes.
         max_page_chars: Largest text accepted on one page (or in one text file), in characters.
         engine: PDF text engine, ``"pdfium"`` (fast) or ``"pdfplumber"``.
         ocr: OCR pages without a usable text layer. With ``False`` such pages have the text of
             their text layer (usually ``""``).
-        ocr_timeout: Seconds allowed for the OCR of the whole document.
+        ocr_timeout: Seconds allowed for the OCR of this document when no ``ocr_budget`` is
+            given.
         ocr_dpi: Resolution pages are rendered at for OCR.
         ocr_lang: Tesseract language(s).
+        ocr_budget: The review's OCR budget, shared with its other files; scanned pages it
+            does not reach are listed in :attr:`Document.unread`.
+        limits: The gate's other limits (objects per page, image pixels, the PDF child
+            process's memory and time); ``max_pages``, ``max_bytes`` and ``max_page_chars``
+            override theirs.
 
     Returns:
         The document, named by the file's base name.
 
     Raises:
-        ChartReadError: The file is missing, unreadable, empty, too large, of an unsupported
-            type, or a PDF that is encrypted, damaged, has no pages or too many pages, or has
-            pages that need OCR when OCR is not installed, fails or runs out of time.
+        ChartReadError: The file is missing, not a regular file, unreadable, empty, too large,
+            of an unsupported type or binary, or a PDF that is encrypted, damaged, has no pages
+            or too many, is over a gate limit, or has pages that need OCR when OCR is not
+            installed or fails.
         ValueError: Unknown ``engine``.
     """
     get_engine(engine)
+    limits = replace(limits or GateLimits(), max_pages=max_pages, max_bytes=max_bytes,
+                     max_page_chars=max_page_chars)
     file_path = Path(os.fsdecode(path))
-    name = file_path.name or os.fsdecode(path)
-    data, key = _read_bytes(file_path, name, max_bytes=max_bytes)
-    if not data.strip():
-        raise ChartReadError(f"{name}: file is empty")
-    if _has_pdf_header(data):
-        options = _ReadOptions(
-            max_pages, max_page_chars, engine, ocr, ocr_timeout, ocr_dpi, ocr_lang
-        )
-        pages = _read_pdf(data, name, key, options)
-        return Document(name=name, kind="pdf", pages=pages, engine=engine, path=str(file_path))
-    if file_path.suffix.lower() == ".pdf":
-        raise ChartReadError(f"{name}: not a PDF file (no %PDF header)")
-    if file_path.suffix.lower() not in _TEXT_SUFFIXES:
-        raise ChartReadError(
-            f"{name}: unsupported file type '{file_path.suffix}'; accepted are {_ACCEPTED}"
-        )
-    text = _NEWLINES.sub("\n", _decode_text(data).replace("\x00", " "))
+    name, data, key = read_file(file_path, max_bytes=max_bytes)
+    if kind_of(name, data) == "pdf":
+        options = _ReadOptions(engine, ocr, ocr_dpi, ocr_lang)
+        budget = ocr_budget or OcrBudget(ocr_timeout, max_pages)
+        pages, unread = _read_pdf(data, name, key, options, limits, budget)
+        return Document(name=name, kind="pdf", pages=pages, engine=engine, path=str(file_path),
+                        unread=unread, unread_reason=_unread_reason(budget) if unread else None)
+    text = _NEWLINES.sub("\n", decode_text(name, data).replace("\x00", " "))
     if not text.strip():
         raise ChartReadError(f"{name}: file is empty")
     if len(text) > max_page_chars:
-        raise ChartReadError(
-            f"{name}: text has {len(text):,} characters, more than the limit of "
-            f"{max_page_chars:,}; split it into smaller files"
-        )
+        raise _too_many_chars(name, len(text), max_page_chars)
     return Document(
         name=name,
         kind="txt",
@@ -205,6 +234,7 @@ def read_chart(
     *,
     max_pages: int = 500,
     max_bytes: int = 50_000_000,
+    ocr_budget: OcrBudget | None = None,
     **options: object,
 ) -> tuple[Document, ...]:
     """Read all the files of one patient's chart, in the given order.
@@ -213,6 +243,8 @@ def read_chart(
         paths: The chart's files.
         max_pages: Passed to :func:`read_document` for each file.
         max_bytes: Passed to :func:`read_document` for each file.
+        ocr_budget: The OCR budget of the whole chart (default: 300 s and 200 pages; with
+            ``ocr_timeout`` among ``options``, that many seconds).
         **options: Other keyword options of :func:`read_document` (``engine``, ``ocr``...).
 
     Returns:
@@ -225,48 +257,26 @@ def read_chart(
     """
     if isinstance(paths, str | bytes | os.PathLike):
         raise TypeError("read_chart() takes a sequence of paths, not one path; use [path]")
+    if ocr_budget is None:
+        seconds = options.pop("ocr_timeout", None)
+        ocr_budget = OcrBudget() if seconds is None else OcrBudget(float(seconds))  # type: ignore[arg-type]
     documents = tuple(
-        read_document(path, max_pages=max_pages, max_bytes=max_bytes, **options)  # type: ignore[arg-type]
+        read_document(path, max_pages=max_pages, max_bytes=max_bytes,
+                      ocr_budget=ocr_budget, **options)  # type: ignore[arg-type]
         for path in paths
     )
     if not documents:
         raise ChartReadError("chart has no files; give at least one .txt or .pdf file")
     if not any(page.text.strip() for document in documents for page in document.pages):
         names = ", ".join(document.name for document in documents)
-        why = (
-            "OCR found no text on the scanned pages"
-            if any(page.ocr for document in documents for page in document.pages)
-            else "no page has a text layer and none was OCRed"
-        )
+        if any(document.unread for document in documents):
+            why = f"no scanned page was read: {_unread_reason(ocr_budget)}"
+        elif any(page.ocr for document in documents for page in document.pages):
+            why = "OCR found no text on the scanned pages"
+        else:
+            why = "no page has a text layer and none was OCRed"
         raise ChartReadError(f"chart has no readable text: {names} ({why})")
     return documents
-
-
-# --------------------------------------------------------------------------- files
-
-
-def _read_bytes(path: Path, name: str, *, max_bytes: int) -> tuple[bytes, FileKey]:
-    try:
-        with path.open("rb") as handle:
-            stat = os.fstat(handle.fileno())
-            if stat.st_size > max_bytes:
-                raise _too_large(name, stat.st_size, max_bytes)
-            data = handle.read(max_bytes + 1)  # not every file reports its size (pipes)
-    except FileNotFoundError:
-        raise ChartReadError(f"{name}: file not found") from None
-    except IsADirectoryError:
-        raise _is_directory(name) from None
-    except PermissionError:
-        if path.is_dir():  # Windows refuses to open a directory with EACCES
-            raise _is_directory(name) from None
-        raise ChartReadError(
-            f"{name}: cannot read file (permission denied); check the file's permissions"
-        ) from None
-    except OSError as exc:
-        raise ChartReadError(f"{name}: cannot read file ({exc.strerror or 'I/O error'})") from None
-    if len(data) > max_bytes:
-        raise _too_large(name, None, max_bytes)
-    return data, (os.path.realpath(path), stat.st_mtime_ns, len(data))
 
 
 def read_pdf_bytes(
@@ -277,44 +287,11 @@ def read_pdf_bytes(
     Raises:
         ChartReadError: The file cannot be read, or is not a PDF.
     """
-    file_path = Path(os.fsdecode(path))
-    name = file_path.name or os.fsdecode(path)
-    data, key = _read_bytes(file_path, name, max_bytes=max_bytes)
-    if not data.strip():
-        raise ChartReadError(f"{name}: file is empty")
-    if not _has_pdf_header(data):
-        raise ChartReadError(f"{name}: not a PDF file (no %PDF header)")
+    name, data, key = read_file(path, max_bytes=max_bytes)
+    if not is_pdf(data):
+        raise ChartReadError(f"{name}: not a PDF file (its content has no %PDF header)",
+                             status=415)
     return name, data, key
-
-
-def _too_large(name: str, size: int | None, max_bytes: int) -> ChartReadError:
-    actual = f"{size:,} bytes; " if size is not None else ""
-    return ChartReadError(
-        f"{name}: file is too large ({actual}the limit is {max_bytes:,} bytes); "
-        "split it into smaller files"
-    )
-
-
-def _is_directory(name: str) -> ChartReadError:
-    return ChartReadError(f"{name}: is a directory, not a file; give the chart's files instead")
-
-
-def _has_pdf_header(data: bytes) -> bool:
-    return data[:_HEADER_WINDOW].lstrip(_PDF_WHITESPACE).startswith(_PDF_HEADER)
-
-
-def _decode_text(data: bytes) -> str:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
 
 
 # --------------------------------------------------------------------------- PDFs
@@ -322,11 +299,8 @@ def _decode_text(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class _ReadOptions:
-    max_pages: int
-    max_page_chars: int
     engine: str
     ocr: bool
-    ocr_timeout: float
     ocr_dpi: int
     ocr_lang: str
 
@@ -334,6 +308,9 @@ class _ReadOptions:
 @contextmanager
 def open_pdf(data: bytes, name: str) -> Iterator[pdfium.PdfDocument]:
     """Open PDF bytes with PDFium; closed on exit. Hold :data:`PDFIUM_LOCK` to use it.
+
+    Only for PDFs that passed :func:`~priorauth.extract.gate.read_pdf_layout` (every file
+    read through :func:`read_file`'s callers here has).
 
     Raises:
         ChartReadError: The PDF is encrypted or damaged.
@@ -353,61 +330,35 @@ def open_pdf(data: bytes, name: str) -> Iterator[pdfium.PdfDocument]:
             pdf.close()
 
 
-def _read_pdf(data: bytes, name: str, key: FileKey, options: _ReadOptions) -> tuple[Page, ...]:
-    with open_pdf(data, name) as pdf:
-        try:
-            with PDFIUM_LOCK:
-                page_count = len(pdf)
-            if page_count == 0:
-                raise ChartReadError(f"{name}: PDF has no pages")
-            if page_count > options.max_pages:
-                raise ChartReadError(
-                    f"{name}: PDF has {page_count:,} pages, more than the limit of "
-                    f"{options.max_pages:,}; split it into smaller files"
-                )
-            texts = get_engine(options.engine).page_texts(pdf, data)
-            if len(texts) != page_count:
-                raise damaged(name)
-            for number, text in enumerate(texts, start=1):
-                if len(text) > options.max_page_chars:
-                    raise ChartReadError(
-                        f"{name}: page {number} has {len(text):,} characters, more than the "
-                        f"limit of {options.max_page_chars:,}"
-                    )
-            with PDFIUM_LOCK:
-                sizes = [_page_size(pdf, index) for index in range(page_count)]
-            scans = [index for index in range(page_count) if _is_scan(pdf, index, texts[index])]
-        except ChartReadError:
-            raise
-        except Exception:  # PDFium or pdfminer on a malformed file: never a traceback
-            raise damaged(name) from None
-        results = _ocr_document(pdf, scans, name, key, options, text_pages=page_count - len(scans))
-    return tuple(
+def _read_pdf(data: bytes, name: str, key: FileKey, options: _ReadOptions,
+              limits: GateLimits, budget: OcrBudget) -> tuple[tuple[Page, ...], tuple[int, ...]]:
+    layout = read_pdf_layout(name, data, engine=options.engine, limits=limits)
+    results: dict[int, OcrResult] = {}
+    unread: tuple[int, ...] = ()
+    if layout.scans and options.ocr:
+        with open_pdf(data, name) as pdf:
+            results = _ocr_document(pdf, list(layout.scans), name, key, options, budget,
+                                    text_pages=len(layout.texts) - len(layout.scans))
+        unread = tuple(index + 1 for index in layout.scans if index not in results)
+    pages = tuple(
         Page(
             number=index + 1,
             text=results[index].text,
             ocr=True,
             ocr_confidence=results[index].confidence,
             words=results[index].words,
-            size=sizes[index],
+            size=size,
             rotation=results[index].rotation,
         )
         if index in results
-        else Page(number=index + 1, text=texts[index], size=sizes[index])
-        for index in range(page_count)
+        else Page(number=index + 1, text="" if index + 1 in unread else text, size=size)
+        for index, (text, size) in enumerate(zip(layout.texts, layout.sizes, strict=True))
     )
-
-
-def _page_size(pdf: pdfium.PdfDocument, index: int) -> tuple[float, float]:
-    page = pdf[index]
-    try:
-        return displayed_size(page)
-    finally:
-        page.close()
+    return pages, unread
 
 
 def _is_scan(pdf: pdfium.PdfDocument, index: int, text: str) -> bool:
-    """The page has no usable text layer and is not blank paper."""
+    """The page has no usable text layer and is not blank paper (as the gate's child decides)."""
 
     def coverage() -> float:
         with PDFIUM_LOCK:
@@ -426,11 +377,11 @@ def _ocr_document(
     name: str,
     key: FileKey,
     options: _ReadOptions,
+    budget: OcrBudget,
     *,
     text_pages: int,
 ) -> dict[int, OcrResult]:
-    if not scans or not options.ocr:
-        return {}
+    """OCR the scanned pages within the budget: the results of the pages read, by index."""
     which = "PDF" if text_pages == 0 else _page_list(scans)
     results: dict[int, OcrResult] = {}
     todo = []
@@ -444,20 +395,20 @@ def _ocr_document(
         raise ChartReadError(
             f"{name}: {which} has no text layer and OCR is not available: {_INSTALL_OCR}"
         )
+    todo = todo[: budget.take(len(todo))]
+    if not todo or budget.remaining() <= 0:
+        return results
     try:
         fresh = _ocr.ocr_pages(
             lambda index: render_gray(pdf, index, dpi=options.ocr_dpi),
             todo,
             dpi=options.ocr_dpi,
             lang=options.ocr_lang,
-            timeout=options.ocr_timeout,
+            timeout=budget.remaining(),
+            partial=True,
         )
     except OcrUnavailable as exc:
         raise ChartReadError(f"{name}: {which} has no text layer and {exc}") from None
-    except OcrTimeout as exc:
-        raise ChartReadError(
-            f"{name}: {exc}; split the file into smaller files or raise the OCR time limit"
-        ) from None
     except OcrError as exc:
         raise ChartReadError(f"{name}: OCR failed ({exc})") from None
     except pdfium.PdfiumError:
@@ -466,6 +417,12 @@ def _ocr_document(
         _ocr.CACHE.put((key, index, options.ocr_dpi, options.ocr_lang), result)
     results.update(fresh)
     return results
+
+
+def _unread_reason(budget: OcrBudget) -> str:
+    if budget.pages_left <= 0 and budget.remaining() > 0:
+        return f"OCR budget of {budget.pages} page{'s' if budget.pages != 1 else ''} spent"
+    return f"OCR budget of {budget.seconds:g} s spent"
 
 
 def _page_list(indices: Sequence[int], *, shown: int = 5) -> str:
@@ -507,23 +464,10 @@ def scanned_page(
         raise damaged(name) from None
     if not scan:
         return None
-    options = _ReadOptions(1, 0, engine, True, timeout, dpi, lang)
-    return _ocr_document(pdf, [index], name, key, options, text_pages=1)[index]
-
-
-def _load_error(name: str, error_code: int) -> ChartReadError:
-    if error_code == pdfium_c.FPDF_ERR_PASSWORD:
-        return ChartReadError(
-            f"{name}: PDF is encrypted (password protected); remove the password and try again"
-        )
-    if error_code == pdfium_c.FPDF_ERR_SECURITY:
-        return ChartReadError(
-            f"{name}: PDF is encrypted with an unsupported security handler; "
-            "save an unencrypted copy and try again"
-        )
-    return damaged(name)
-
-
-def damaged(name: str) -> ChartReadError:
-    """The error for a PDF that PDFium or pdfminer cannot parse."""
-    return ChartReadError(f"{name}: PDF is damaged or truncated and cannot be read")
+    options = _ReadOptions(engine, True, dpi, lang)
+    found = _ocr_document(pdf, [index], name, key, options, OcrBudget(timeout, 1),
+                          text_pages=1)
+    if index not in found:
+        raise ChartReadError(f"{name}: OCR of page {index + 1} did not finish within "
+                             f"{timeout:g} s")
+    return found[index]

@@ -547,6 +547,7 @@ def ocr_pages(
     lang: str = "eng",
     timeout: float = 600.0,
     workers: int | None = None,
+    partial: bool = False,
 ) -> dict[int, OcrResult]:
     """OCR many pages in parallel, within one wall-clock time limit.
 
@@ -559,6 +560,7 @@ def ocr_pages(
             stopped and :class:`OcrTimeout` says how far it got.
         workers: Threads feeding tesseract (default: the number of cores). At most one
             tesseract per core runs in the whole process whatever this says.
+        partial: On expiry return the pages finished so far instead of raising.
 
     Returns:
         The result of each page, by index.
@@ -614,7 +616,10 @@ def ocr_pages(
     try:
         done, pending = wait(futures, timeout=timeout, return_when=FIRST_EXCEPTION)
         failed = [f for f in done if f.exception() is not None]
-        if pending or any(isinstance(f.exception(), TimeoutError) for f in failed):
+        timed_out = [f for f in failed if isinstance(f.exception(), TimeoutError)]
+        if pending or timed_out:
+            if partial and len(timed_out) == len(failed):
+                return {futures[f]: f.result() for f in done if f.exception() is None}
             finished = sum(1 for f in done if f.exception() is None)
             raise OcrTimeout(finished, len(indices), timeout)
         if failed:

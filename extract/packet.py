@@ -364,6 +364,8 @@ def prepare_packet(documents: Sequence[Document], *, patient: Identity | None = 
                             "not rest on it"))
                 excluded.append((document.name, page.number, "other_patient"))
                 text = _mask(page.text, [(0, len(page.text))])
+            elif page.number in document.unread:
+                excluded.append((document.name, page.number, "unread"))
             elif _is_cover(page.text):
                 covers.append((document, page))
                 excluded.append((document.name, page.number, "cover_sheet"))
@@ -378,6 +380,12 @@ def prepare_packet(documents: Sequence[Document], *, patient: Identity | None = 
             else:
                 words += _words(text)
             pages.append(replace(page, text=text) if text != page.text else page)
+        if document.unread:
+            alerts.append(Alert(
+                kind=AlertKind.unread_pages, document=document.name, page=document.unread[0],
+                message=f"{document.name} {_ranges(document.unread)} not read: "
+                        f"{document.unread_reason}. The determination was made without them; "
+                        "it is never a recommendation to approve"))
         if document.kind == "pdf" and numbers:
             total = max(numbers.values())
             seen = set(numbers)
@@ -398,6 +406,18 @@ def prepare_packet(documents: Sequence[Document], *, patient: Identity | None = 
                     "clinical record: it is never recommended for approval on its own"))
     return Packet(documents=tuple(out_docs), alerts=tuple(alerts), excluded=tuple(excluded),
                   words=words)
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    """``"pages 31-300"``, ``"pages 2, 5-7"``, ``"page 4"``."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    text = ", ".join(f"{a}" if a == b else f"{a}\u2013{b}" for a, b in runs)
+    return ("page " if len(numbers) == 1 else "pages ") + text
 
 
 def _numbers(values: Sequence[int], shown: int = 8) -> str:

@@ -86,6 +86,7 @@ class AlertKind(StrEnum):
     rotated_page = "rotated_page"
     low_ocr_confidence = "low_ocr_confidence"
     thin_chart = "thin_chart"
+    unread_pages = "unread_pages"
 
 
 class Alert(BaseModel):

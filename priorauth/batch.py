@@ -133,7 +133,7 @@ def discover(input_dir: str | os.PathLike[str]) -> list[ChartJob]:
             jobs[path.name] = ChartJob(chart=path.name, documents=docs,
                                        request_file=str(request) if request.is_file() else None,
                                        problem=problem)
-        elif path.is_file() and path.suffix.lower() in CHART_SUFFIXES:
+        elif path.suffix.lower() in CHART_SUFFIXES:  # not a folder: the gate checks the rest
             request = path.with_name(path.stem + REQUEST_SUFFIX)
             problem = None if request.is_file() else f"{path.name}: no request file {request.name}"
             jobs[path.name] = ChartJob(chart=path.name, documents=(str(path),),
@@ -177,6 +177,15 @@ def _init_pool_worker() -> None:
         _load_pipeline()
     except PipelineError as exc:  # raised from the first task: an initializer that raises
         _INIT_ERROR = str(exc)    # would only break the pool, once per chart
+
+
+def _start_worker(parent_pid: int, initializer: Callable[[], None] | None) -> None:
+    """Pool worker start: die with the batch (even on ``kill -9``), then ``initializer``."""
+    from priorauth.extract.lifetime import die_with_parent
+
+    die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer()
 
 
 def _ping() -> int:
@@ -383,7 +392,8 @@ def _run_pool(jobs: list[ChartJob], workers: int, *,
     window = max(1, workers) * _IN_FLIGHT_PER_WORKER
     while queue or suspects:
         pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
-                                   initializer=initializer)
+                                   initializer=_start_worker,
+                                   initargs=(os.getpid(), initializer))
         in_flight: dict[Future, ChartJob] = {}
         broken = False
         try:

@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the patient's name, to tell pages of another patient in a packet "
                              "(with --dob and --mrn; default: the identity most pages state)")
     review.add_argument("--mrn", metavar="MRN", help="the patient's medical record number")
+    review.add_argument("--ocr-budget", type=positive_int, default=300, metavar="SECONDS",
+                        help="wall-clock seconds OCR of scanned pages may take in this review "
+                             "(default 300); pages left unread are listed in the review")
+    review.add_argument("--max-ocr-pages", type=positive_int, default=200, metavar="N",
+                        help="most scanned pages OCRed in this review (default 200)")
     review.add_argument("--format", choices=["text", "json", "html"], default="text")
     review.add_argument("--output", metavar="FILE", help="write the review here, not stdout")
     sub.add_parser("schema", help="print the JSON Schema of the review")
@@ -112,7 +117,10 @@ def _review(args: argparse.Namespace) -> str:
     except ValidationError as exc:
         raise UsageError("; ".join(err["msg"].removeprefix("Value error, ")
                                    for err in exc.errors())) from None
-    review = review_chart(args.charts, request)
+    from priorauth.extract.ingest import OcrBudget
+
+    review = review_chart(args.charts, request,
+                          ocr_budget=OcrBudget(args.ocr_budget, args.max_ocr_pages))
     if args.format == "json":
         return review.to_json()
     if args.format == "html":

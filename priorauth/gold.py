@@ -29,9 +29,14 @@ class GoldCase:
 
 
 def chart_files(folder: Path) -> tuple[Path, ...]:
-    """The chart documents of a case folder, in name order."""
+    """The chart documents of a case folder, in name order.
+
+    Every entry named like a chart file that is not a folder is listed, so that a pipe, a
+    device or a broken link named ``.txt`` is refused by the input gate with a message rather
+    than skipped in silence.
+    """
     return tuple(sorted(p for p in folder.iterdir()
-                        if p.is_file() and p.suffix.lower() in CHART_SUFFIXES))
+                        if p.suffix.lower() in CHART_SUFFIXES and not p.is_dir()))
 
 
 def load_case(folder: str | Path) -> GoldCase:

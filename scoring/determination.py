@@ -78,6 +78,10 @@ def score(request: ReviewRequest, facts: tuple[Fact, ...] | list[Fact], *,
         determination = Determination.insufficient_documentation
         reasons.extend(f"indication {i} is met on a chart too thin to stand for a clinical "
                        "record: ask the provider for the office notes" for i in met_ind)
+    elif met_ind and any(a.kind == AlertKind.unread_pages for a in alerts):
+        determination = Determination.insufficient_documentation
+        reasons.extend(f"indication {i} is met, but pages of the chart were not read (see "
+                       "the alerts): a reviewer reads them before approving" for i in met_ind)
     elif met_ind:
         determination = Determination.meets_criteria
         reasons.extend(f"indication {i} is met" for i in met_ind)

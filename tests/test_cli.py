@@ -118,7 +118,7 @@ def test_bad_input_as_a_subprocess_prints_no_traceback(tmp_path):
     fake.write_bytes(b"GIF89a not a pdf")
     result = run("review", fake, "--cpt", "72131")
     assert (result.returncode, result.stderr) == (
-        2, "priorauth: error: fax.pdf: not a PDF file (no %PDF header)\n")
+        2, "priorauth: error: fax.pdf: not a PDF file (its content has no %PDF header)\n")
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -65,7 +65,7 @@ UNREADABLE_FILES = [
     pytest.param(
         lambda tmp, make: write_bytes(tmp / "note.pdf", CHART_TEXT.encode()),
         {},
-        "note.pdf: not a PDF file (no %PDF header)",
+        "note.pdf: not a PDF file (its content has no %PDF header)",
         id="text-renamed-pdf",
     ),
     pytest.param(
@@ -113,7 +113,7 @@ UNREADABLE_FILES = [
     pytest.param(
         lambda tmp, make: make_directory(tmp / "notes"),
         {},
-        "notes: is a directory, not a file",
+        "notes: is a directory, not a regular file",
         id="directory",
     ),
     pytest.param(

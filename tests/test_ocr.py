@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from priorauth.extract import ocr
-from priorauth.extract.ingest import ChartReadError, read_document
+from priorauth.extract.ingest import ChartReadError, OcrBudget, read_chart, read_document
 from priorauth.extract.ocr import Word, char_boxes, parse_tsv, span_confidence
 from priorauth.extract.pdf import Box, evidence_boxes
 from priorauth.models import ReviewRequest
@@ -273,17 +273,35 @@ def test_when_a_page_is_blank_then_it_is_not_ocred(tmp_path: Path, make_pdf: Mak
 
 
 @needs_tesseract
-def test_when_ocr_runs_out_of_time_then_the_error_says_how_far_it_got(
+def test_when_the_ocr_budget_is_spent_then_unread_pages_are_listed_not_silent(
     make_scanned_pdf: MakePdf,
 ) -> None:
     scan = make_scanned_pdf("slow.pdf", [SHORT, SHORT], dpi=100)
 
+    document = read_document(scan, ocr_timeout=0.05)
+
+    assert document.unread == (1, 2)
+    assert document.unread_reason == "OCR budget of 0.05 s spent"
+    assert [page.text for page in document.pages] == ["", ""]
     with pytest.raises(
         ChartReadError,
-        match=r"^slow\.pdf: OCR did not finish within 0\.05 s \(0 of 2 pages done\); split the "
-        r"file into smaller files or raise the OCR time limit$",
+        match=r"^chart has no readable text: slow\.pdf \(no scanned page was read: OCR budget "
+        r"of 0\.05 s spent\)$",
     ):
-        read_document(scan, ocr_timeout=0.05)
+        read_chart([scan], ocr_timeout=0.05)
+
+
+@needs_tesseract
+def test_when_the_ocr_page_budget_is_spent_then_later_pages_are_not_read(
+    make_scanned_pdf: MakePdf,
+) -> None:
+    scan = make_scanned_pdf("long.pdf", [SHORT, SHORT, SHORT], dpi=100)
+
+    (document,) = read_chart([scan], ocr_budget=OcrBudget(seconds=120, pages=1))
+
+    assert document.unread == (2, 3)
+    assert document.unread_reason == "OCR budget of 1 page spent"
+    assert document.pages[0].ocr and "weeks" in document.pages[0].text
 
 
 @needs_tesseract

@@ -200,7 +200,7 @@ def test_when_read_then_each_pdf_page_knows_its_size(make_pdf: MakePdf) -> None:
         pytest.param(
             lambda p: page_size(p.with_name("note.txt"), 1),
             ChartReadError,
-            "note.txt: not a PDF file (no %PDF header)",
+            "note.txt: not a PDF file (its content has no %PDF header)",
             id="text-file",
         ),
     ],

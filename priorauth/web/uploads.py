@@ -1,37 +1,27 @@
-"""Checks on uploaded chart files: type by content, size and page limits, safe names.
+"""Checks on uploaded chart files, by the one input gate (:mod:`priorauth.extract.gate`).
 
-An upload is kept only if its *content* is a PDF (``%PDF-`` header, opens in PDFium, not
-encrypted, within the page limit) or plain text (no NUL bytes, decodes, few control
-characters), and its name is one the command line accepts (``.pdf``, ``.txt``, ``.text`` or no
-extension; a ``.pdf`` name needs PDF content). The uploaded name is only ever shown (escaped),
-never used as a path: files are stored under random names.
+An upload is kept only if the gate accepts its *content* as the command line would: a PDF
+that opens in the gate's limited child process within the page, object, image and character
+limits, or plain text that decodes with few control characters, named as the command line
+accepts (``.pdf``, ``.txt``, ``.text`` or no extension; a ``.pdf`` name needs PDF content).
+The uploaded name is only ever shown (escaped), never used as a path: files are stored under
+random names.
 """
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 import secrets
 import unicodedata
 from pathlib import Path
 
-import pypdfium2.raw as pdfium_c
-
-from priorauth.extract.ingest import PDFIUM_LOCK
+from priorauth.extract.gate import ChartReadError, GateLimits, check_bytes
 
 __all__ = ["UploadRejected", "check_upload", "display_name", "store_file"]
 
-_PDF_HEADER = b"%PDF-"
-_PDF_WHITESPACE = b"\x00\t\n\x0c\r "
-_TEXT_SUFFIXES = frozenset({".txt", ".text", ""})
-_ACCEPTED = "PDF files or plain-text notes (.txt, .text or no extension)"
-_UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _MAX_NAME = 120
-# Binary formats that can decode as cp1252 "text": refuse them by their magic numbers.
-_BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x7fELF", b"MZ",
-                 b"\x1f\x8b", b"BZh", b"7z\xbc\xaf", b"Rar!", b"II*\x00", b"MM\x00*",
-                 b"\xd0\xcf\x11\xe0", b"RIFF", b"%!PS")
 
 
 class UploadRejected(ValueError):
@@ -59,47 +49,6 @@ def display_name(filename: str | None, position: int) -> str:
     return name
 
 
-def _is_pdf(data: bytes) -> bool:
-    return data[:1024].lstrip(_PDF_WHITESPACE).startswith(_PDF_HEADER)
-
-
-def _is_text(data: bytes) -> bool:
-    if data.startswith(_BINARY_MAGIC):
-        return False
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            return False
-    else:
-        if b"\x00" in data:
-            return False
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                return False
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f")
-    return controls <= max(2, len(text) // 100)
-
-
-def _pdf_pages(data: bytes, name: str) -> int:
-    with PDFIUM_LOCK:
-        raw = pdfium_c.FPDF_LoadMemDocument64(data, len(data), None)
-        if not raw:
-            error = pdfium_c.FPDF_GetLastError()
-            if error in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
-                raise UploadRejected(f"{name}: PDF is encrypted (password protected); "
-                                     "upload an unencrypted copy")
-            raise UploadRejected(f"{name}: PDF is damaged or truncated and cannot be read")
-        try:
-            return pdfium_c.FPDF_GetPageCount(raw)
-        finally:
-            pdfium_c.FPDF_CloseDocument(raw)
-
-
 def check_upload(name: str, data: bytes, *, max_bytes: int, max_pages: int) -> str:
     """Check one uploaded file by its content and return its kind, ``"pdf"`` or ``"txt"``.
 
@@ -110,32 +59,13 @@ def check_upload(name: str, data: bytes, *, max_bytes: int, max_pages: int) -> s
         max_pages: Largest page count accepted for a PDF.
 
     Raises:
-        UploadRejected: Too large, empty, not a PDF or text, encrypted, damaged, too many pages.
+        UploadRejected: The gate refused it (the gate's wording and HTTP status).
     """
-    if len(data) > max_bytes:
-        raise UploadRejected(f"{name}: file is too large (the limit is {max_bytes:,} bytes); "
-                             "split it into smaller files", status=413)
-    if not data.strip():
-        raise UploadRejected(f"{name}: file is empty")
-    suffix = Path(name).suffix.lower()
-    if _is_pdf(data):
-        pages = _pdf_pages(data, name)
-        if pages < 1:
-            raise UploadRejected(f"{name}: PDF has no pages")
-        if pages > max_pages:
-            raise UploadRejected(f"{name}: PDF has {pages:,} pages, more than the limit of "
-                                 f"{max_pages:,}; split it into smaller files")
-        return "pdf"
-    if suffix == ".pdf":
-        raise UploadRejected(f"{name}: not a PDF file (its content has no %PDF header)",
-                             status=415)
-    if suffix not in _TEXT_SUFFIXES:
-        raise UploadRejected(f"{name}: unsupported file type '{suffix}'; accepted are "
-                             f"{_ACCEPTED}", status=415)
-    if not _is_text(data):
-        raise UploadRejected(f"{name}: not a plain-text file (binary content); accepted are "
-                             f"{_ACCEPTED}", status=415)
-    return "txt"
+    try:
+        return check_bytes(name, data, limits=GateLimits(max_bytes=max_bytes,
+                                                         max_pages=max_pages))
+    except ChartReadError as exc:
+        raise UploadRejected(str(exc), status=exc.status) from None
 
 
 def store_file(folder: Path, data: bytes, kind: str) -> str:
