@@ -332,6 +332,33 @@ def test_a_keep_alive_connection_that_starts_a_request_and_stalls_is_closed(serv
         sock.close()
 
 
+def test_serve_with_accept_broken_audit_trail_serves_warns_and_records_it(serve, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(data / "priorauth.sqlite3")
+    store.add_review("e" * 32, "{}", [])
+    store.add_decision("e" * 32, "final", "approve", "secret-comment", "Ann")
+    store.close()
+    db = sqlite3.connect(data / "priorauth.sqlite3")
+    db.executescript("DROP TRIGGER decisions_no_update; UPDATE decisions SET action = "
+                     "'refer_to_physician'")
+    db.close()
+    refused = subprocess.run([sys.executable, "-m", "priorauth", "serve", "--data-dir",
+                              str(data), "--port", str(_free_port())],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1 and "decisions id 1" in refused.stderr
+    server = serve("--accept-broken-audit-trail")
+    assert server.get()[0] == 200
+    warnings = [line for line in server.lines() if line.startswith("WARNING")]
+    assert len(warnings) == 1 and "decisions id 1: changed after it was recorded" in \
+        warnings[0] and "secret-comment" not in warnings[0]
+    db = sqlite3.connect(data / "priorauth.sqlite3")
+    assert db.execute("SELECT first_broken FROM audit_acceptances").fetchall() == [
+        ("decisions id 1: changed after it was recorded",)]
+    db.close()
+
+
 def test_log_lines_of_one_cause_are_written_once_per_interval_without_traceback_text():
     stream = io.StringIO()
     logger = logging.getLogger("priorauth.test.ratelimit")
