@@ -413,6 +413,31 @@ def _duration_before(span, modifier) -> bool:
     return bool(DURATION_BEFORE.search(span.doc.text[max(0, at - 30):at]))
 
 
+# What may follow a copula negation for it to deny the thing before it: "clonus was not
+# elicited", "MRI was not performed", "saddle anesthesia is not present", or nothing.
+COPULA_ABSENCE = re.compile(
+    r"\s*(?:(?:currently|clearly|definitely|definitively|readily|yet|ever|at this time|"
+    r"today|now|really)\s+)?(?:"
+    r"seen|present|noted|identified|appreciated|elicited|elicitable|found|visuali[sz]ed|"
+    r"demonstrated|detected|evident|apparent|observed|palpable|reproducible|reproduced|"
+    r"documented|reported|described|mentioned|endorsed|confirmed|suspected|suggested|"
+    r"considered|thought|felt|a concern|an issue|a problem|a factor|a feature|"
+    r"performed|done|obtained|completed|tried|attempted|possible|feasible|available|"
+    r"an option|given|started|prescribed|administered|indicated|required|needed|ordered|"
+    r"scheduled|there|involved|affected)\b"
+    r"|\s*(?:[.;:,)]|$)", re.I)
+
+
+def _copula_keeps(span, modifier) -> bool:
+    """Whether a copula negation ("is not", "was not") after the span denies the span: only
+    when what follows it says the thing is absent or was not done. "a pacemaker that is not
+    MR conditional" denies a property of the pacemaker, not the pacemaker."""
+    if not (modifier.rule.metadata.get("copula") and modifier.modifier_span[0] >= span.end):
+        return True
+    end = span.doc[modifier.modifier_span[1] - 1].idx + len(span.doc[modifier.modifier_span[1] - 1])
+    return bool(COPULA_ABSENCE.match(span.doc.text, end))
+
+
 def _negation_around(span) -> str | None:
     """The id of a negation cue whose words start before the target and run into it.
 
@@ -441,7 +466,8 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
             if sent.start <= m.modifier_span[0] < sent.end and m.rule.metadata
             and not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)
             and not (span.label_ == "imaging" and m.category == "NEGATED_EXISTENCE"
-                     and not _denies_the_study(span, m))]
+                     and not _denies_the_study(span, m))
+            and _copula_keeps(span, m)]
     if span.label_ == "conservative_therapy":
         mods = _therapy_modifiers(span, sent, mods)
     # "a 10 day h/o worsening LBP", "4 month history of neck pain": the length of a current

@@ -249,7 +249,7 @@ def nearest(found: list[Found[T]], start: int, end: int, *,
 FAILED = re.compile(
     r"\b(?:no|without|w/o|minimal|little|limited|not much|temporary|transient|denie[sd]|not had|not gotten|not experienced|only (?:mild|minimal|partial|temporary|transient)) "
     r"(?:\w+ ){0,2}(?:improvement|relief|benefit|help|response|change|success)|\bfail(?:ed|ure|s|ing)?\b|"
-    r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:help|improv|work|reliev|resolv|respond|provide (?:\w+ )?relief|get(?:ting)? better|(?:well )?controlled|effective)\w*|"
+    r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:(?:much|any|really|significantly|appreciably) )?(?:help|improv|work|reliev|resolv|respond|provide (?:\w+ )?relief|get(?:ting)? better|better|(?:well )?controlled|effective)\w*|"
     r"\b(?:unsuccessful|ineffective|refractory|persistent|persists|persisting|continued pain|continues to have|still has|still having|"
     r"worse(?:ned|ning)?|unchanged|no better|exhausted|not effective|not tolerated|could not tolerate|intolerant|plateaued|goals (?:were )?not met|not meeting (?:\w+ )?goals)\b",
     re.I)
@@ -316,7 +316,8 @@ def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | No
     return str(hit.value) if hit else None
 
 
-NEW = re.compile(r"\b(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?|"
+# "not new", "never acute": a denied newness is no newness
+NEW = re.compile(r"\b(?<!not )(?<!never )(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?|"
                  r"(?:has |have |had )?developed)\b", re.I)
 WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse(?!\s+(?:w/|(?:with|when|on|after|in|at|during|by|upon|if|while|for|standing|sitting|walking|bending|lifting)\b))|progressive(?:ly)?|progressing|increasing|increased|escalating|progressed|(?<!patient )(?<!pt )(?<!he )(?<!she )(?<!they )declined|deteriorat\w+|less steady|less steadily)\b", re.I)
 CHRONIC = re.compile(r"\b(?:chronic|recurren(?:t|ce)|recurring|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)

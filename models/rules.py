@@ -61,6 +61,10 @@ class ContextRuleSpec(BaseModel):
     # cue's words in which it must not (checked through the whole pipeline)
     examples: tuple[str, ...] = ()
     counterexamples: tuple[str, ...] = ()
+    # a copula negation ("is not", "was not"): it negates a mention BEFORE it only when what
+    # follows says the thing is absent or was not done ("is not seen", "was not performed");
+    # otherwise it denies a property of it ("a pacemaker that is not MR conditional")
+    copula: bool = False
 
 
 class SectionRuleSpec(BaseModel):

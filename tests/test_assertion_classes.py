@@ -25,6 +25,15 @@ def assertions(text: str, kind: str) -> set[str]:
 
 
 ROWS = [
+    # a copula negation after a mention denies it only when what follows says it is absent
+    # or not done; otherwise it denies a property of it
+    ("He has a cardiac pacemaker that is not MR conditional.", "mri_contraindicated",
+     "present"),
+    ("The spinal cord stimulator was not MR conditional.", "mri_contraindicated", "present"),
+    ("Back pain is not improved after physical therapy.", "pain", "present"),
+    ("Saddle anesthesia is not present.", "saddle_anesthesia", "negated"),  # counterexample
+    ("Clonus was not elicited at either ankle.", "myelopathy_sign", "negated"),
+    ("An MRI of the lumbar spine was not performed.", "imaging", "negated"),
     # outcome language about a treatment is not a denial that it was given
     ("Physical therapy was not helpful.", "conservative_therapy", "present"),
     ("Gabapentin is not helping her leg pain.", "conservative_therapy", "present"),

@@ -52,6 +52,11 @@ def test_dates_resolve_against_the_note_date(text, when):
     ("Goals not met", "failed"),
     ("currently in PT", "ongoing"),
     ("completed PT", None),
+    # a negated improvement word is a failure, however it is worded
+    ("Her neck pain was not better after 8 weeks of PT", "failed"),
+    ("not any better with naproxen", "failed"),
+    ("not much better since starting HEP", "failed"),
+    ("much better after 6 weeks of PT", "improved"),  # counterexample
 ])
 def test_treatment_outcome(text, outcome):
     assert V.find_outcome(text) == outcome
@@ -63,6 +68,9 @@ def test_treatment_outcome(text, outcome):
     ("pain has been worse since the MRI", "worsening"),
     ("pain worse with sitting", None),
     ("progressive weakness", "worsening"),
+    ("leg weakness was not new", None),  # denied newness
+    ("the numbness is not new; it began in 2019", None),
+    ("weakness that is new since July", "new"),  # counterexample
 ])
 def test_symptom_change_ignores_aggravating_factors(text, change):
     assert V.find_change(text) == change

@@ -29,7 +29,7 @@ def to_medspacy(rule: ContextRuleSpec):
         max_scope=rule.max_scope,
         allowed_types=set(rule.allowed_types) if rule.allowed_types else None,
         excluded_types=set(rule.excluded_types) if rule.excluded_types else None,
-        metadata={"id": rule.id})
+        metadata={"id": rule.id, "copula": rule.copula})
 
 
 @Language.factory("priorauth_context", requires=["doc.spans"],
