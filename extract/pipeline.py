@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import sys
+import threading
 import types
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -55,6 +56,12 @@ def _medspacy_without_quickumls():
         for name in ("quickumls", "quickumls.spacy_component"):
             if sys.modules.get(name) in (stub, stub.spacy_component):
                 del sys.modules[name]
+
+
+#: spaCy does not promise that one pipeline may process two texts at once from two threads:
+#: each call into it holds this lock (per page segment, so a long chart and a short one in
+#: two threads take turns page by page; reading and OCR run alongside).
+NLP_LOCK = threading.Lock()
 
 
 @cache
@@ -802,8 +809,9 @@ def _extract_page(name: str, page: Page, marks: list,
         before = [d for o, d in marks if o < base]
         local = ([(0, before[-1])] if before else []) + [
             (o - base, d) for o, d in marks if base <= o < base + len(segment)]
-        facts = _page_facts(nlp(segment), segment, name, page.number, local, rule_by_id,
-                            request_date)
+        with NLP_LOCK:
+            doc = nlp(segment)
+        facts = _page_facts(doc, segment, name, page.number, local, rule_by_id, request_date)
         found.extend(_shift(f, base) for f in facts) if base else found.extend(facts)
     if page.ocr:
         found = [f.model_copy(update={"evidence": f.evidence.model_copy(update={

@@ -8,21 +8,21 @@ the names the reviewer knows.
 Two lanes, one worker thread each, so that a small review never queues behind a large one:
 *small* is a chart of text files only, :data:`SMALL_MAX_BYTES` in all at most (a text note is
 a few KB; 200 KB is about 3 s of NLP); *large* is any chart with a PDF (reading, OCR) or more
-text than that. The NLP step (stage ``extracting``) of both lanes shares one spaCy pipeline,
-which spaCy does not promise is safe to call from two threads, so that step holds
-:data:`NLP_LOCK`; reading and OCR, the slow part of a scanned PDF, run in parallel with the
-other lane.
+text than that. Both lanes share one spaCy pipeline, which spaCy does not promise is safe to
+call from two threads, so each call into it holds
+:data:`priorauth.extract.pipeline.NLP_LOCK`, one page segment at a time: the two lanes take
+turns page by page, and reading and OCR, the slow part of a scanned PDF, run alongside.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from priorauth.extract.ingest import ChartReadError
+from priorauth.extract.pipeline import NLP_LOCK
 from priorauth.models import Review, ReviewRequest
 from priorauth.web.store import Store
 
@@ -34,8 +34,6 @@ log = logging.getLogger("priorauth.web")
 STAGES = ("queued", "reading", "extracting", "scoring", "done")
 #: Largest chart (text files only, bytes in all) reviewed in the small lane.
 SMALL_MAX_BYTES = 200_000
-#: Held during the NLP step: the spaCy pipeline is one object per process.
-NLP_LOCK = threading.Lock()
 LANES = ("small", "large")
 
 
@@ -111,24 +109,11 @@ class ReviewRunner:
 
     def _run(self, review_id: str, paths: list[Path], names: list[str],
              request: ReviewRequest) -> None:
-        holding = False
-
         def on_stage(stage: str) -> None:
-            nonlocal holding
             self.store.set_status(review_id, stage)
             log.info("review %s: %s", review_id, stage)
-            if stage == "extracting" and not holding:
-                NLP_LOCK.acquire()
-                holding = True
-            elif stage != "extracting" and holding:
-                NLP_LOCK.release()
-                holding = False
 
-        try:
-            self._review(review_id, paths, names, request, on_stage)
-        finally:
-            if holding:
-                NLP_LOCK.release()
+        self._review(review_id, paths, names, request, on_stage)
 
     def _review(self, review_id: str, paths: list[Path], names: list[str],
                 request: ReviewRequest, on_stage: Callable[[str], None]) -> None:
