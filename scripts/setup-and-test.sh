@@ -13,7 +13,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 [ -x .venv/bin/python ] || python3.11 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,batch,ocr,web]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,batch,ocr,web,fhir]'
 .venv/bin/ruff check .
 .venv/bin/mypy
 .venv/bin/python -m pytest -q -p no:cacheprovider
