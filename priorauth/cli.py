@@ -61,9 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
                      "requests for CT of the spine. The tool never denies.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     review = sub.add_parser("review", help="review one patient's chart for one request")
-    review.add_argument("charts", nargs="+", metavar="CHART", help=".txt notes or .pdf charts")
-    review.add_argument("--cpt", action="append", required=True, metavar="CODE",
-                        help="requested procedure code; repeat for several")
+    review.add_argument("charts", nargs="+", metavar="CHART",
+                        help=".txt notes or .pdf charts, or one FHIR request Bundle (JSON: a "
+                             "Da Vinci PAS Claim or a ServiceRequest with its documents; the "
+                             "flags below override what it says)")
+    review.add_argument("--cpt", action="append", metavar="CODE",
+                        help="requested procedure code; repeat for several (required unless "
+                             "a FHIR bundle names them)")
     review.add_argument("--request-date", type=_date, metavar="YYYY-MM-DD")
     age = review.add_mutually_exclusive_group()
     age.add_argument("--age", type=int, metavar="YEARS")
@@ -78,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default 300); pages left unread are listed in the review")
     review.add_argument("--max-ocr-pages", type=positive_int, default=200, metavar="N",
                         help="most scanned pages OCRed in this review (default 200)")
-    review.add_argument("--format", choices=["text", "json", "html"], default="text")
+    review.add_argument("--format", choices=["text", "json", "html", "fhir"], default="text",
+                        help="fhir: a FHIR R4 Bundle with a QuestionnaireResponse answering "
+                             "'priorauth questionnaire' and a Provenance")
     review.add_argument("--output", metavar="FILE", help="write the review here, not stdout")
     sub.add_parser("schema", help="print the JSON Schema of the review")
     text = sub.add_parser("text", help="print the extracted text of a chart file (what "
@@ -96,6 +102,7 @@ PLUGIN_MODULES: tuple[str, ...] = (
     "priorauth.cli_batch",
     "priorauth.cli_serve",
     "priorauth.cli_audit",
+    "priorauth.cli_fhir",
 )
 
 
@@ -106,25 +113,51 @@ def _plugins():
 
 
 def _review(args: argparse.Namespace) -> str:
+    from priorauth.extract.ingest import OcrBudget
+    from priorauth.fhir.bundle_in import load_bundle
     from priorauth.models import ReviewRequest
     from priorauth.report import render_html, render_text
     from priorauth.review import review_chart
 
-    try:
-        request = ReviewRequest(cpt=tuple(args.cpt), request_date=args.request_date,
-                                age=args.age, dob=args.dob, sex=args.sex,
-                                patient_name=args.patient_name, mrn=args.mrn)
-    except ValidationError as exc:
-        raise UsageError("; ".join(err["msg"].removeprefix("Value error, ")
-                                   for err in exc.errors())) from None
-    from priorauth.extract.ingest import OcrBudget
+    budget = OcrBudget(args.ocr_budget, args.max_ocr_pages)
+    bundle = None
+    for chart in args.charts:  # a FHIR bundle is recognised by content, whatever its name
+        found = load_bundle(chart)
+        if found is not None and len(args.charts) > 1:
+            raise UsageError(f"{found.source}: a FHIR bundle is reviewed on its own; give it "
+                             "as the only CHART")
+        bundle = bundle or found
+    subject = request_ref = None
+    if bundle is not None:
+        from priorauth.fhir.bundle_in import review_bundle
 
-    review = review_chart(args.charts, request,
-                          ocr_budget=OcrBudget(args.ocr_budget, args.max_ocr_pages))
+        request = bundle.review_request(cpt=args.cpt, request_date=args.request_date,
+                                        age=args.age, dob=args.dob, sex=args.sex,
+                                        patient_name=args.patient_name, mrn=args.mrn)
+        review = review_bundle(bundle, request, ocr_budget=budget)
+        subject, request_ref = bundle.subject, bundle.request_ref
+    else:
+        if not args.cpt:
+            raise UsageError("the following arguments are required: --cpt")
+        try:
+            request = ReviewRequest(cpt=tuple(args.cpt), request_date=args.request_date,
+                                    age=args.age, dob=args.dob, sex=args.sex,
+                                    patient_name=args.patient_name, mrn=args.mrn)
+        except ValidationError as exc:
+            raise UsageError("; ".join(err["msg"].removeprefix("Value error, ")
+                                       for err in exc.errors())) from None
+        review = review_chart(args.charts, request, ocr_budget=budget)
     if args.format == "json":
         return review.to_json()
     if args.format == "html":
         return render_html(review)
+    if args.format == "fhir":
+        try:
+            from priorauth.fhir.response import render_fhir
+        except ImportError:
+            raise UsageError("--format fhir needs fhir.resources: "
+                             "pip install 'priorauth[fhir]'") from None
+        return render_fhir(review, subject=subject, request_ref=request_ref)
     return render_text(review)
 
 
