@@ -9,8 +9,14 @@ Input: a folder. Each chart is either
   ``<stem>.request.json`` (``note7.pdf`` + ``note7.request.json``); its chart id is the file's
   name (``note7.pdf``).
 
-Names starting with ``.`` or ``_`` are skipped. A sub-folder without ``request.json`` or a
-chart file without its request file is reported as a failed chart.
+- a **FHIR request bundle** (any other ``.json`` file directly in the input folder, see
+  :mod:`priorauth.fhir.bundle_in`): the bundle says what is requested and carries the
+  chart's documents; its chart id is the file's name (``pas-0042.json``).
+
+Names starting with ``.`` or ``_`` are skipped, and so are request files (``*.request.json``)
+and a case folder's ``request.json`` / ``expected.json``. A sub-folder without
+``request.json`` or a chart file without its request file is reported as a failed chart, and
+so is a ``.json`` file that is not a FHIR Bundle.
 
 Output: JSON Lines, one line per chart, in the order results arrive (completion order, not
 input order; sort by ``chart`` when needed)::
@@ -62,6 +68,9 @@ __all__ = [
 
 REQUEST_FILE = "request.json"
 REQUEST_SUFFIX = ".request.json"
+BUNDLE_SUFFIX = ".json"
+#: JSON files of a case folder, not bundles, when a case folder itself is the input.
+_NOT_BUNDLES = frozenset({REQUEST_FILE, "expected.json"})
 #: Tasks kept in flight per worker: enough to keep workers busy, bounded for huge inputs.
 _IN_FLIGHT_PER_WORKER = 4
 
@@ -84,12 +93,14 @@ class ChartJob:
         documents: Paths of the chart's documents.
         request_file: Path of the request JSON, ``None`` when missing.
         problem: Why this chart cannot be reviewed, found while listing the input.
+        bundle: ``documents`` is one FHIR request bundle, which holds the request too.
     """
 
     chart: str
     documents: tuple[str, ...]
     request_file: str | None
     problem: str | None = None
+    bundle: bool = False
 
 
 @dataclass
@@ -139,6 +150,10 @@ def discover(input_dir: str | os.PathLike[str]) -> list[ChartJob]:
             jobs[path.name] = ChartJob(chart=path.name, documents=(str(path),),
                                        request_file=str(request) if request.is_file() else None,
                                        problem=problem)
+        elif (path.suffix.lower() == BUNDLE_SUFFIX and path.name not in _NOT_BUNDLES
+              and not path.name.lower().endswith(REQUEST_SUFFIX)):
+            jobs[path.name] = ChartJob(chart=path.name, documents=(str(path),),
+                                       request_file=None, bundle=True)
     return [jobs[k] for k in sorted(jobs)]
 
 
@@ -206,10 +221,12 @@ def review_job(job: ChartJob) -> dict[str, Any]:
     """Review one chart; never raises. Returns the plain-data output record."""
     if job.problem:
         return _failure(job.chart, job.problem)
-    from priorauth.extract.ingest import ChartReadError
+    if job.bundle:
+        return _review_record(job, lambda: _review_bundle(job.documents[0], job.chart))
     from priorauth.models import ReviewRequest
     from priorauth.review import review_chart
 
+    assert job.request_file is not None
     request_name = _request_name(job.request_file)
     try:
         with open(job.request_file, encoding="utf-8") as fh:
@@ -218,8 +235,27 @@ def review_job(job: ChartJob) -> dict[str, Any]:
         return _failure(job.chart, f"{request_name}: cannot read: {exc.strerror}")
     except (ValueError, UnicodeDecodeError) as exc:
         return _failure(job.chart, f"{request_name}: invalid request: {_request_error(exc)}")
+    return _review_record(job, lambda: review_chart(job.documents, request))
+
+
+def _review_bundle(path: str, chart: str):
+    """Review a FHIR request bundle: it names the request and carries the documents."""
+    from priorauth.extract.ingest import ChartReadError
+    from priorauth.fhir.bundle_in import load_bundle, review_bundle
+
+    bundle = load_bundle(path)
+    if bundle is None:
+        raise ChartReadError(f"{chart}: not a FHIR Bundle (a JSON object with "
+                             '"resourceType": "Bundle")', status=415)
+    return review_bundle(bundle, bundle.review_request())
+
+
+def _review_record(job: ChartJob, review_it: Callable[[], Any]) -> dict[str, Any]:
+    """The output record of ``review_it()``: the review, or the failure (never raises)."""
+    from priorauth.extract.ingest import ChartReadError
+
     try:
-        review = review_chart(job.documents, request)
+        review = review_it()
     except ChartReadError as exc:  # its message names the file and quotes no chart text
         return _failure(job.chart, str(exc))
     except Exception as exc:  # noqa: BLE001 (one failing chart must not stop the rest)

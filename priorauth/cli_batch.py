@@ -27,7 +27,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         COMMAND, help="review every chart of a folder in parallel, to JSON Lines",
         description="Review every chart of INPUT_DIR: each sub-folder with a request.json "
-        "and its documents, or each .txt/.pdf file with a sibling <name>.request.json. "
+        "and its documents, each .txt/.pdf file with a sibling <name>.request.json, or "
+        "each FHIR request bundle (<name>.json: a PAS Claim or a ServiceRequest with its "
+        "documents). "
         "One JSON line per chart is appended to --out as it finishes; charts already in "
         "--out are skipped, so an interrupted run resumes where it stopped.")
     parser.add_argument("input_dir", metavar="INPUT_DIR")

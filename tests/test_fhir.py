@@ -527,3 +527,27 @@ def test_attachment_names_never_come_from_the_bundle_text():
         assert paths[0].parent.name.startswith("priorauth-fhir-")
         assert paths[0].parent.parent == Path(tempfile.gettempdir())
 
+
+# ---- batch -----------------------------------------------------------------------------------
+
+def test_batch_reviews_a_folder_of_bundles(tmp_path):
+    from priorauth.batch import discover, run_batch
+
+    root = tmp_path / "in"
+    root.mkdir()
+    _write(root / "pas-1.json", pas_bundle(TEXT_CASE))
+    _write(root / "pas-2.json", pas_bundle(PDF_CASE, how="binary"))
+    (root / "not-a-bundle.json").write_text('{"cpt": ["72131"]}')
+    (root / "loose.request.json").write_text('{"cpt": ["72131"]}')  # a request file: skipped
+    assert [(j.chart, j.bundle) for j in discover(root)] == [
+        ("not-a-bundle.json", True), ("pas-1.json", True), ("pas-2.json", True)]
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(root, out, workers=1)
+    records = {r["chart"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert (summary.ok, len(summary.failed)) == (2, 1)
+    assert records["not-a-bundle.json"]["error"].startswith("not-a-bundle.json: not a FHIR "
+                                                            "Bundle")
+    for chart, case in (("pas-1.json", TEXT_CASE), ("pas-2.json", PDF_CASE)):
+        expected = json.loads((case / "expected.json").read_text())
+        assert records[chart]["review"]["determination"] == expected["determination"]
+    assert records["pas-2.json"]["review"]["documents"][0]["name"] == "Binary/bin1"
