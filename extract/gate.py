@@ -101,7 +101,7 @@ class GateLimits:
     max_pages: int = 500
     max_page_chars: int = 200_000
     max_page_objects: int = 100_000
-    max_image_pixels: int = 150_000_000
+    max_image_pixels: int = 60_000_000
     memory_bytes: int = 512_000_000
     cpu_seconds: int = 60
     wall_seconds: float = 90.0

@@ -112,7 +112,7 @@ def test_an_image_of_a_billion_pixels_is_refused_before_anything_renders_it(
     status, _, err, seconds = _run(["review", str(corpus / "image_bomb.pdf"), *REQUEST])
 
     assert (status, err) == (2, "priorauth: error: image_bomb.pdf: page 1 holds an image of "
-                                "1,600,000,000 pixels, more than the limit of 150,000,000\n")
+                                "1,600,000,000 pixels, more than the limit of 60,000,000\n")
     assert seconds < 30
 
 
