@@ -551,3 +551,79 @@ def test_batch_reviews_a_folder_of_bundles(tmp_path):
         expected = json.loads((case / "expected.json").read_text())
         assert records[chart]["review"]["determination"] == expected["determination"]
     assert records["pas-2.json"]["review"]["documents"][0]["name"] == "Binary/bin1"
+
+
+# ---- the reviewer web page ---------------------------------------------------------------------
+
+def _web_client(data_dir: Path):
+    import warnings
+
+    from priorauth.web.app import create_app
+
+    with warnings.catch_warnings():  # as tests/test_web_api.py: httpx works the same here
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    return TestClient(create_app(data_dir, allowed_hosts=["testserver"]))
+
+
+def _web_review(client, files: list[tuple[str, bytes]], form: dict | None = None) -> str:
+    import time
+
+    response = client.post("/api/reviews", data=form or {},
+                           files=[("files", (name, blob, "application/json"))
+                                  for name, blob in files])
+    assert response.status_code == 202, response.text
+    review_id = response.json()["id"]
+    deadline = time.monotonic() + 120
+    while not (status := client.get(f"/api/reviews/{review_id}/status").json())["done"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert status["status"] == "done", status
+    return review_id
+
+
+def test_web_page_takes_a_bundle_and_exports_fhir(tmp_path, capsys):
+    from priorauth.fhir.response import render_fhir
+    from priorauth.models import Review
+
+    bundle_path = _write(tmp_path / "pas.json", pas_bundle(PDF_CASE, how="binary"))
+    blob = bundle_path.read_bytes()
+    from_cli = _run(capsys, "review", bundle_path, "--format", "json")[1]
+    with _web_client(tmp_path / "data") as client:
+        review_id = _web_review(client, [("pas.json", blob)])  # no form field filled in
+        assert client.get(f"/api/reviews/{review_id}").text == from_cli
+        exported = client.get(f"/api/reviews/{review_id}/fhir?download=true")
+        assert exported.headers["content-type"].startswith("application/fhir+json")
+        assert "attachment" in exported.headers["content-disposition"]
+        Bundle.model_validate_json(exported.text)
+        assert exported.text == render_fhir(Review.model_validate_json(from_cli))
+        page = client.get(f"/reviews/{review_id}").text
+        assert f'href="/api/reviews/{review_id}/fhir?download=true"' in page
+        assert "Binary/bin1" in page
+        # the form's fields override the bundle
+        overridden = _web_review(client, [("pas.json", blob)], {"age": "80", "cpt": "72131"})
+        request = client.get(f"/api/reviews/{overridden}").json()["request"]
+        assert (request["age"], request["cpt"], request["sex"]) == (80, ["72131"], "M")
+        # refused as on the command line, naming the resource
+        bundle = pas_bundle(PDF_CASE)
+        attachment = _doc_resource(bundle)["content"][0]["attachment"]
+        attachment["url"] = "https://ehr.example/x.pdf"
+        del attachment["data"]
+        refused = client.post("/api/reviews", files=[
+            ("files", ("url.json", json.dumps(bundle).encode(), "application/json"))])
+        assert refused.status_code == 422
+        assert refused.json()["detail"].startswith("url.json: DocumentReference/doc1: "
+                                                   "attachment is given by URL")
+        mixed = client.post("/api/reviews", data={"cpt": "72126"}, files=[
+            ("files", ("pas.json", blob, "application/json")),
+            ("files", ("note.txt", b"Neck pain for two weeks.", "text/plain"))])
+        assert mixed.status_code == 400
+        assert "pas.json: a FHIR bundle is reviewed on its own" in mixed.json()["detail"]
+        damaged = pas_bundle(PDF_CASE)
+        _doc_resource(damaged)["content"][0]["attachment"]["data"] = \
+            base64.b64encode(b"%PDF-1.4 truncated").decode()
+        refused = client.post("/api/reviews", files=[
+            ("files", ("d.json", json.dumps(damaged).encode(), "application/json"))])
+        assert refused.status_code == 400
+        assert refused.json()["detail"].startswith("d.json: DocumentReference/doc1: PDF is "
+                                                   "damaged")

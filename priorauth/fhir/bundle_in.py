@@ -53,6 +53,7 @@ __all__ = [
     "MAX_BUNDLE_BYTES",
     "Attachment",
     "BundleRequest",
+    "bundle_of",
     "load_bundle",
     "parse_bundle",
     "review_bundle",
@@ -162,10 +163,12 @@ def sniff_bundle(path: str | os.PathLike[str], *,
             raise ChartReadError(f"{Path(os.fsdecode(path)).name}: FHIR bundle is too large "
                                  f"(the limit is {max_bytes:,} bytes)", status=413) from None
         return None  # the gate says the same again when it reads the file as a chart
-    return _sniff(name, data)
+    return bundle_of(name, data)
 
 
-def _sniff(name: str, data: bytes) -> tuple[str, dict[str, Any]] | None:
+def bundle_of(name: str, data: bytes) -> tuple[str, dict[str, Any]] | None:
+    """``(name, bundle)`` when ``data`` is a JSON object with ``"resourceType": "Bundle"``,
+    else ``None`` (see :func:`sniff_bundle`)."""
     if is_pdf(data) or not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return None
     try:

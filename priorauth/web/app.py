@@ -39,7 +39,7 @@ from starlette.requests import ClientDisconnect
 
 from priorauth.models import CriterionResult, Review, ReviewRequest, Status
 from priorauth.report import HEADLINE, LOW_OCR_CONFIDENCE, SYMBOL, render_html
-from priorauth.web import highlight
+from priorauth.web import fhir_upload, highlight
 from priorauth.web.jobs import STAGES, ReviewRunner
 from priorauth.web.store import (
     AuditReport,
@@ -389,21 +389,33 @@ def create_app(data_dir: str | Path, *, limits: Limits | None = None,
             if not files:
                 raise HTTPException(400, "no file uploaded; choose one or more PDF or text "
                                          "files of the chart")
-            try:
-                review_request = _parse_request(form)
-            except ValueError as exc:
-                raise HTTPException(422, str(exc)) from None
             contents = []
             for position, upload_file in enumerate(files):
                 name = display_name(upload_file.filename, position)
                 blob = await upload_file.read(limits.max_file_bytes + 1)
                 contents.append((name, blob))
+            try:  # one FHIR request bundle: the form's fields override what it says
+                bundle = await run_in_threadpool(
+                    fhir_upload.bundle_upload, contents, max_file_bytes=limits.max_file_bytes,
+                    max_files=limits.max_files)
+            except UploadRejected as exc:
+                raise HTTPException(exc.status, str(exc)) from None
+            try:
+                review_request = _parse_request(
+                    form if bundle is None else fhir_upload.merged_form(form, bundle))
+            except ValueError as exc:
+                raise HTTPException(422, str(exc)) from None
         finally:
             await form.close()
         review_id = secrets.token_hex(16)
         try:
-            rows, paths = await run_in_threadpool(_save_uploads, uploads / review_id, contents,
-                                                  limits)
+            if bundle is None:
+                rows, paths = await run_in_threadpool(_save_uploads, uploads / review_id,
+                                                      contents, limits)
+            else:
+                rows, paths = await run_in_threadpool(
+                    fhir_upload.save_bundle, uploads / review_id, bundle,
+                    max_file_bytes=limits.max_file_bytes, max_pages=limits.max_pages)
         except UploadRejected as exc:
             log.info("upload refused (%s)", exc.status)
             raise HTTPException(exc.status, str(exc)) from None
@@ -427,6 +439,21 @@ def create_app(data_dir: str | Path, *, limits: Limits | None = None,
         if download:
             headers["Content-Disposition"] = f'attachment; filename="review-{review_id}.json"'
         return Response(review.to_json(), media_type="application/json", headers=headers)
+
+    @app.get("/api/reviews/{review_id}/fhir")
+    def review_fhir(review_id: str = PathParam(pattern=REVIEW_ID), download: bool = False):
+        review = _review_or_409(review_id)
+        try:
+            from priorauth.fhir.response import render_fhir
+        except ImportError:
+            raise HTTPException(501, "FHIR export needs fhir.resources: "
+                                     "pip install 'priorauth[fhir]'") from None
+        headers = {}
+        if download:
+            headers["Content-Disposition"] = (f'attachment; filename="review-{review_id}'
+                                              '.fhir.json"')
+        return Response(render_fhir(review), media_type="application/fhir+json",
+                        headers=headers)
 
     @app.get("/api/reviews/{review_id}/documents/{position}/pages/{page}.png")
     def page_png(review_id: str = PathParam(pattern=REVIEW_ID), position: int = 0,
