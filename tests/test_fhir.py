@@ -490,6 +490,18 @@ def test_bundle_limits_attachments_and_bytes(tmp_path, capsys):
                        r"is too large \(1,478 bytes; the limit is 1,000 bytes\)") as caught:
         parse_bundle("x.json", pas_bundle(TEXT_CASE), max_bytes=1000)
     assert caught.value.status == 413
+    # what is validated is bounded before validation (it costs ~10 us a JSON value)
+    huge = pas_bundle(TEXT_CASE)
+    huge["entry"][0]["resource"]["supportingInfo"] *= 20_000
+    with pytest.raises(ChartReadError, match=r"^x\.json: Claim/pa1: more than 100,000 JSON "
+                       r"values in one resource"):
+        parse_bundle("x.json", huge)
+    many = pas_bundle(TEXT_CASE)
+    many["entry"] += [{"resource": {"resourceType": "ServiceRequest", "id": f"s{n}"}}
+                      for n in range(20)]
+    with pytest.raises(ChartReadError, match="holds 21 Claims and ServiceRequests, more than "
+                       "the limit of 20"):
+        parse_bundle("x.json", many)
 
 
 def test_other_fhir_resources_and_mixing_a_bundle_with_files_are_refused(tmp_path, capsys):

@@ -64,6 +64,10 @@ __all__ = [
 MAX_BUNDLE_BYTES = 60_000_000
 #: Most attachments reviewed from one bundle.
 MAX_ATTACHMENTS = 50
+#: Most Claims and ServiceRequests in one bundle (each is validated).
+MAX_REQUESTS = 20
+#: Most JSON values (objects, lists, strings, numbers...) in one resource that is read.
+MAX_NODES = 100_000
 #: Per-attachment limit when the caller gives none (the gate's default per-file limit).
 DEFAULT_MAX_BYTES = 50_000_000
 
@@ -242,6 +246,14 @@ class _Bundle:
                 position, full_url if isinstance(full_url, str) else None,
                 kind if isinstance(kind, str) else "", rid if isinstance(rid, str)
                 and _ID.fullmatch(rid) else None, resource))
+        # indexes, so that resolving every reference stays linear in the bundle's size
+        self._by_url: dict[str, _Entry] = {}
+        self._by_reference: dict[str, _Entry] = {}
+        for entry in self.entries:
+            if entry.full_url is not None:
+                self._by_url.setdefault(entry.full_url, entry)
+            if entry.reference is not None:
+                self._by_reference.setdefault(entry.reference, entry)
 
     def error(self, message: str, status: int = 422) -> ChartReadError:
         return ChartReadError(f"{self.source}: {message}", status=status)
@@ -252,6 +264,9 @@ class _Bundle:
     def model(self, entry: _Entry):
         """The entry's resource validated by its ``fhir.resources`` R4B model."""
         if entry.model is None:
+            if _over(entry.raw, MAX_NODES):  # validation costs ~10 us a JSON value
+                raise self.error(f"{entry.label}: more than {MAX_NODES:,} JSON values in one "
+                                 "resource (the limit)", status=413)
             model_class = _models()[entry.kind]
             try:
                 entry.model = model_class.model_validate(entry.raw)
@@ -265,14 +280,24 @@ class _Bundle:
         if not reference:
             return None
         ref = reference.split("/_history/")[0]
-        for entry in self.entries:
-            if entry.full_url is not None and entry.full_url == ref:
-                return entry
-        tail = "/".join(ref.rstrip("/").split("/")[-2:])
-        for entry in self.entries:
-            if entry.reference is not None and entry.reference == tail:
-                return entry
-        return None
+        if ref in self._by_url:
+            return self._by_url[ref]
+        return self._by_reference.get("/".join(ref.rstrip("/").split("/")[-2:]))
+
+
+def _over(value: object, limit: int) -> bool:
+    """``value`` holds more than ``limit`` JSON values (counted without recursion)."""
+    stack, count = [value], 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _models() -> dict[str, Any]:
@@ -314,6 +339,11 @@ def parse_bundle(source: str, obj: dict[str, Any], *, max_bytes: int = DEFAULT_M
     """
     bundle = _Bundle(source, obj)
     claims = bundle.of_kind("Claim")
+    services = bundle.of_kind("ServiceRequest")
+    if len(claims) + len(services) > MAX_REQUESTS:
+        raise bundle.error(f"the bundle holds {len(claims) + len(services):,} Claims and "
+                           f"ServiceRequests, more than the limit of {MAX_REQUESTS}; send one "
+                           "request per bundle", status=413)
     preauth = [c for c in claims if bundle.model(c).use == "preauthorization"]
     if claims and not preauth:
         use = bundle.model(claims[0]).use
@@ -323,7 +353,6 @@ def parse_bundle(source: str, obj: dict[str, Any], *, max_bytes: int = DEFAULT_M
     if len(preauth) > 1:
         raise bundle.error(f"the bundle holds {len(preauth)} preauthorization Claims; send one "
                            "request per bundle")
-    services = bundle.of_kind("ServiceRequest")
     if preauth:
         request = preauth[0]
         claim = bundle.model(request)
