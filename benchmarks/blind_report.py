@@ -18,10 +18,13 @@ from pathlib import Path
 from priorauth.evaluate import evaluate_folders, render_summary
 
 ROOT = Path(__file__).resolve().parents[1] / "sample_notes"
-CORPORA = ("blind", "real", "blind3")
+CORPORA = ("blind", "real", "blind3", "blind5")
 SECOND_TEST = "blind2/test"  # 60 charts written after the first test run: a fresh frozen set
 # blind3: 80 charts written and labelled in the session of 2026-12-02 (second), split by hash
 # before any rule was tuned on them; its test half was run once, at the end of that session
+# blind5: 60 charts written by five helpers (tools/blind_prompts/blind5_styles.md) and labelled
+# by five others in the third session of 2026-12-02 (writer and labeller agree 60/60), split by
+# hash before any rule was tuned on them
 
 
 def main() -> None:
