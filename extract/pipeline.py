@@ -420,6 +420,11 @@ def _duration_before(span, modifier) -> bool:
     return bool(DURATION_BEFORE.search(span.doc.text[max(0, at - 30):at]))
 
 
+DEVICE_KINDS = frozenset({"mri_contraindicated", "mri_conditional_device"})
+# an if-clause still open where the mention starts: "if" with no clause break after it
+IF_CLAUSE = re.compile(r"\b(?:if|unless|in case|should (?:there|it|the|a|an))\b[^,;:.()]*\Z", re.I)
+
+
 # What may follow a copula negation for it to deny the thing before it: "clonus was not
 # elicited", "MRI was not performed", "saddle anesthesia is not present", or nothing.
 COPULA_ABSENCE = re.compile(
@@ -493,6 +498,11 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
     if (span.label_ == "conservative_therapy" and STARTED_TODAY.search(sent.text)
             and not THERAPY_GIVEN.search(sent.text)):
         cues.append(("HYPOTHETICAL", "started_today"))  # "Prescribed a Medrol dosepak today"
+    if span.label_ in DEVICE_KINDS and IF_CLAUSE.search(
+            span.doc.text, sent.start_char, span.start_char):
+        # "If retained leads are found, MRI will not be performed": a device in the condition
+        # of an if-clause is supposed, not found ("pacemaker; MRI only if cleared" is found)
+        cues.append(("HYPOTHETICAL", "if_clause"))
     if span.label_ == "imaging":
         cues = _imaging_cues(span, sent, cues)
     elif _excluded_after(sent.text, span.start_char - sent.start_char,

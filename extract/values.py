@@ -353,7 +353,7 @@ IMAGING_DENIED = re.compile(r"\b(?:no|without(?! (?:difficulty|incident|complica
                             r"not? evidence of)\b[^,.;]*", re.I)
 
 
-IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish|hold still|lie still|stay still|done|performed|obtained)\w*|not completed|incomplete study|cancell?ed|(?:attempt(?:ed)?|tried)\b[^.;]{0,80}?\b(?:could not|couldn't|unable to|failed))\b", re.I)
+IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn't|unable to|did not) (?:be )?(?:tolerate|complete|finish|hold still|lie still|stay still|done|performed|obtained)\w*|not completed|incomplete study|(?<!not )(?<!never )(?<!n't been )cancell?ed|(?:attempt(?:ed)?|tried)\b[^.;]{0,80}?\b(?:could not|couldn't|unable to|failed))\b", re.I)
 
 
 DIAGNOSTIC = re.compile(r"(?<!non-)(?<!non)(?<!not )\bdiagnostic\b(?! (?:of|for)\b)", re.I)

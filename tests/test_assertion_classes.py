@@ -25,6 +25,21 @@ def assertions(text: str, kind: str) -> set[str]:
 
 
 ROWS = [
+    # a device in the condition of an if-clause is supposed, not found
+    ("If retained leads of unknown model are found, MRI will not be performed.",
+     "mri_contraindicated", "hypothetical"),
+    ("Has a pacemaker that is not MR conditional; MRI only if cardiology clears it.",
+     "mri_contraindicated", "present"),  # counterexample: the device comes before the "if"
+    # a generic statement about a class of devices is not about this patient's device
+    ("Some systems are MR conditional; others are not.", "mri_conditional_device",
+     "hypothetical"),
+    # an injury the patient cannot recall, or pain that began without one, is denied
+    ("He can't think of any lifting event, fall or other injury.", "trauma", "negated"),
+    ("Sx began roughly 7/20/26 w/o any injury.", "trauma", "negated"),
+    ("She does recall a fall on the ice in March.", "trauma", "present"),  # counterexample
+    # return precautions list what to come back for, however long the list
+    ("Return precautions: new weakness, numbness in groin/saddle area, trouble urinating, "
+     "loss of bowel control, fever.", "bowel_dysfunction", "hypothetical"),
     # a copula negation after a mention denies it only when what follows says it is absent
     # or not done; otherwise it denies a property of it
     ("He has a cardiac pacemaker that is not MR conditional.", "mri_contraindicated",

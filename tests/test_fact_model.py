@@ -54,6 +54,16 @@ CASES = [
       "Addendum 09/25/2026: prior note said pacemaker; it is an implantable loop recorder, "
       "MR conditional."],
      {"ind.1.1": ("not_met", "MR conditional")}),
+    # MRI held while a device is verified: neither possible nor impossible yet; once the
+    # device is confirmed unsafe, impossible
+    (["Clinic 08/18/2026. Old spinal cord stimulator, pt believes it was taken out in 2015.",
+      "MRI safety note 08/21/2026. Disposition per MR safety protocol: MRI DEFERRED (not "
+      "cancelled). Scout films ordered to look for retained leads."],
+     {"ind.1.1": ("unknown", None)}),
+    (["MRI safety note 08/21/2026. MRI deferred pending device verification.",
+      "Device clinic 09/02/2026. Retained stimulator leads of unknown model confirmed; MRI is "
+      "contraindicated."],
+     {"ind.1.1": ("met", "contraindicated")}),
     # 3. time and place: a remote or non-spinal injury is not trauma; a toe is not the spine
     (["Clinic 10/01/2026. New low back pain x 3 weeks.\nPSH: L ankle ORIF 1998 after a "
       "motorcycle accident."],

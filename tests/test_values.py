@@ -83,6 +83,8 @@ def test_symptom_change_ignores_aggravating_factors(text, change):
     ("L4-5 disc herniation", "abnormal"),
     ("MRI was aborted", "aborted"),
     ("findings concerning for discitis", "infection"),
+    ("MRI was cancelled when she could not lie flat", "aborted"),
+    ("MRI DEFERRED (not cancelled)", None),  # counterexample: a denied cancellation
 ])
 def test_imaging_result(text, result):
     assert V.find_imaging_result(text) == result
