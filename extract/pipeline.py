@@ -748,7 +748,11 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
             spec = kinds.get(k)
             site = None
             if spec is not None and spec.site == "spinal_or_unspecified":
-                site = V.find_body_site(clause)
+                # a denial ("no fall or injury") names its own site or none: the thigh pain
+                # of the same clause is not where the injury was denied
+                site = V.find_body_site(
+                    clause if assertion != Assertion.negated else
+                    text[max(span.start_char - 25, s_start):min(span.end_char + 25, s_end)])
             elif spec is not None and spec.site == "spinal_required":
                 # "gout on allopurinol", "brain AVM": only a sentence naming the spine counts
                 site = ("spine" if V.SPINAL_WORDS.search(sent_text)

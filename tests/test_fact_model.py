@@ -80,8 +80,9 @@ CASES = [
       "Duration: 6 wks",
       "PT visit log: 08/20/2026, 08/27/2026, 09/03/2026, 09/10/2026, 09/17/2026."],
      {"ind.1.2.0": ("not_met", "visit log")}),
+    # (MRI possible: the chart documents the opposite of "cannot be performed")
     (["Clinic 10/01/2026. MRI remains an option. She prefers CT because of cost."],
-     {"ind.1.1": ("unknown", None), "non.1": ("unknown", None)}),
+     {"ind.1.1": ("not_met", "remains an option"), "non.1": ("unknown", None)}),
     # 5. an age is not an onset
     (["Clinic 10/01/2026. 68-year-old man with new low back pain that started around "
       "07/20/2026."],
