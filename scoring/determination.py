@@ -5,6 +5,8 @@ The tool never denies: anything short of ``meets_criteria`` routes to a human re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from priorauth.models import (
     Alert,
     AlertKind,
@@ -54,13 +56,22 @@ def _notes(policy: Policy, ctx: ScoringContext) -> tuple[str, ...]:
 
 def score(request: ReviewRequest, facts: tuple[Fact, ...] | list[Fact], *,
           policy: Policy | None = None, documents: tuple[DocumentInfo, ...] = (),
-          alerts: tuple[Alert, ...] = ()) -> Review:
-    """Score every node of the policy and decide the recommendation. Pure function."""
+          alerts: tuple[Alert, ...] = (),
+          overrides: Mapping[str, Status] | None = None) -> Review:
+    """Score every node of the policy and decide the recommendation. Pure function.
+
+    ``overrides``: node id -> the status a reviewer set for it (see :func:`evaluate`); the
+    tree and the determination follow them exactly as they follow the chart.
+    """
     policy = policy or load_policy()
     facts = tuple(sorted(facts, key=Fact.sort_key))
     ctx = ScoringContext.build(request, facts)
-    ind = [evaluate(node, ctx) for node in policy.indications]
-    non = [evaluate(node, ctx) for node in policy.non_indications]
+    known = {n.id for n in policy.walk()}
+    unknown_ids = sorted(set(overrides or {}) - known)
+    if unknown_ids:
+        raise KeyError(f"no policy node {', '.join(unknown_ids)}")
+    ind = [evaluate(node, ctx, overrides) for node in policy.indications]
+    non = [evaluate(node, ctx, overrides) for node in policy.non_indications]
     criteria = to_criteria(ind + non)
     missing: list[Missing] = []
     reasons: list[str] = []
@@ -111,3 +122,14 @@ def score(request: ReviewRequest, facts: tuple[Fact, ...] | list[Fact], *,
         facts=facts,
         documents=documents,
     )
+
+
+def rescore(review: Review, overrides: Mapping[str, Status] | None = None, *,
+            policy: Policy | None = None) -> Review:
+    """Score a finished review again from its own facts, request, documents and alerts, with a
+    reviewer's ``overrides``; with none, the machine's review comes back unchanged. Pure."""
+    request = ReviewRequest(cpt=review.request.cpt, request_date=review.request.request_date,
+                            age=review.request.age,
+                            sex=review.request.sex)
+    return score(request, review.facts, policy=policy, documents=review.documents,
+                 alerts=review.alerts, overrides=overrides)

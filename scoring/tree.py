@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -121,13 +122,38 @@ def combine(op: str, statuses: list[Status]) -> Status:
     return Status.not_met if all(s == Status.not_met for s in statuses) else Status.unknown
 
 
-def evaluate(node: Node, ctx: ScoringContext) -> NodeResult:
-    """Status of ``node`` and all its descendants (no short-circuit: every node is scored)."""
+def evaluate(node: Node, ctx: ScoringContext,
+             overrides: Mapping[str, Status] | None = None) -> NodeResult:
+    """Status of ``node`` and all its descendants (no short-circuit: every node is scored).
+
+    ``overrides`` maps node ids to the status a reviewer set: that node takes it whatever the
+    chart says (its reason names the override and the machine's status), and its parents are
+    combined from it as from any other child. Pure: the same inputs, the same result.
+    """
+    result = _evaluate(node, ctx, overrides or {})
+    return result
+
+
+def _overridden(result: NodeResult, status: Status) -> NodeResult:
+    why = f"reviewer set {status.value} (machine: {result.status.value}; {result.reason})"
+    return NodeResult(result.node, status, result.facts, why, result.children,
+                      region_excluded=result.region_excluded and status == Status.not_met)
+
+
+def _evaluate(node: Node, ctx: ScoringContext, overrides: Mapping[str, Status]) -> NodeResult:
+    result = _machine(node, ctx, overrides)
+    wanted = overrides.get(node.id)
+    if wanted is not None:
+        return _overridden(result, Status(wanted))
+    return result
+
+
+def _machine(node: Node, ctx: ScoringContext, overrides: Mapping[str, Status]) -> NodeResult:
     if node.rule is not None:
         leaf: LeafResult = PREDICATES[node.rule.predicate](ctx, **node.rule.options)
         result = NodeResult(node, Status(leaf.status), leaf.facts, leaf.reason)
     else:
-        children = tuple(evaluate(child, ctx) for child in node.children)
+        children = tuple(_evaluate(child, ctx, overrides) for child in node.children)
         status = combine(node.op or "ALL", [c.status for c in children])
         decided = [c for c in children if c.status == status]
         reason = ", ".join(f"{c.node.id} {c.status.value}" for c in decided) or "no child decided"
