@@ -32,6 +32,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from priorauth.extract.tiff import is_tiff, tiff_to_pdf
+
 __all__ = [
     "ACCEPTED",
     "ChartReadError",
@@ -46,7 +48,7 @@ __all__ = [
     "read_pdf_layout",
 ]
 
-ACCEPTED = "plain-text notes (.txt, .text or no extension) or PDF files"
+ACCEPTED = "plain-text notes (.txt, .text or no extension), PDF files or TIFF faxes"
 TEXT_SUFFIXES = frozenset({".txt", ".text", ""})
 _PDF_HEADER = b"%PDF-"
 _HEADER_WINDOW = 1024
@@ -184,7 +186,8 @@ def is_pdf(data: bytes) -> bool:
 
 
 def kind_of(name: str, data: bytes) -> str:
-    """``"pdf"`` or ``"txt"``, by content; the name only decides what text may be called.
+    """``"pdf"``, ``"tiff"`` or ``"txt"``, by content; the name only decides what text may
+    be called.
 
     Raises:
         ChartReadError: A ``.pdf`` name without PDF content (415), or a name that is neither
@@ -192,6 +195,8 @@ def kind_of(name: str, data: bytes) -> str:
     """
     if is_pdf(data):
         return "pdf"
+    if is_tiff(data):  # a fax: its frames are scanned pages (extract/tiff.py)
+        return "tiff"
     suffix = Path(name).suffix.lower()
     if suffix == ".pdf":
         raise ChartReadError(f"{name}: not a PDF file (its content has no %PDF header)",
@@ -361,11 +366,12 @@ def check_bytes(name: str, data: bytes, *, limits: GateLimits | None = None) -> 
     """Check an uploaded file's bytes as :func:`read_file` and the readers would; its kind.
 
     Returns:
-        ``"pdf"`` or ``"txt"``.
+        ``"pdf"``, ``"tiff"`` or ``"txt"``.
 
     Raises:
-        ChartReadError: Too large, empty, not a chart file type, binary text, or a PDF that
-            fails :func:`read_pdf_layout`.
+        ChartReadError: Too large, empty, not a chart file type, binary text, a PDF that
+            fails :func:`read_pdf_layout`, or a TIFF over a page or pixel limit or whose PDF
+            of its frames fails it.
     """
     limits = limits or GateLimits()
     if len(data) > limits.max_bytes:
@@ -375,11 +381,19 @@ def check_bytes(name: str, data: bytes, *, limits: GateLimits | None = None) -> 
     kind = kind_of(name, data)
     if kind == "pdf":
         read_pdf_layout(name, data, limits=limits)
+    elif kind == "tiff":
+        read_pdf_layout(name, tiff_pdf(name, data, limits), limits=limits)
     else:
         text = decode_text(name, data)
         if len(text) > limits.max_page_chars:
             raise _too_many_chars(name, len(text), limits.max_page_chars)
     return kind
+
+
+def tiff_pdf(name: str, data: bytes, limits: GateLimits) -> bytes:
+    """A TIFF's frames as an image-only PDF, under the gate's page and pixel limits."""
+    return tiff_to_pdf(name, data, max_pages=limits.max_pages,
+                       max_image_pixels=limits.max_image_pixels)
 
 
 def _too_many_chars(name: str, count: int, limit: int) -> ChartReadError:

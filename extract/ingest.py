@@ -6,7 +6,9 @@ any offset exists (decoding, newline normalisation) or keeps the length (control
 become spaces).
 
 The file type is decided by content: anything starting with a ``%PDF-`` header is read as a
-PDF whatever its name; anything else must be named like a text file.
+PDF whatever its name, a TIFF header (``II*\\0`` / ``MM\\0*``) as a fax whose frames are
+scanned pages (:mod:`priorauth.extract.tiff` makes them an image-only PDF, read like any
+other); anything else must be named like a text file.
 
 A PDF page's text comes from its text layer (engine ``"pdfium"`` by default, or
 ``"pdfplumber"``; see :mod:`priorauth.extract.pdf`). A page without a usable text layer (a
@@ -53,6 +55,7 @@ from priorauth.extract.pdf import (
     needs_ocr,
     render_gray,
 )
+from priorauth.extract.tiff import is_tiff, tiff_to_pdf_cached
 
 __all__ = [
     "PDFIUM_LOCK",
@@ -140,7 +143,7 @@ class Document:
 
     Attributes:
         name: The file's base name, e.g. ``"note1.txt"``.
-        kind: ``"txt"`` or ``"pdf"``.
+        kind: ``"txt"``, ``"pdf"`` or ``"tiff"`` (a fax: its frames are scanned pages).
         pages: The pages in order; a plain-text file has exactly one page.
         engine: The PDF text engine that read it; pass it on to
             :func:`~priorauth.extract.pdf.evidence_boxes`.
@@ -209,11 +212,15 @@ def read_document(
                      max_page_chars=max_page_chars)
     file_path = Path(os.fsdecode(path))
     name, data, key = read_file(file_path, max_bytes=max_bytes)
-    if kind_of(name, data) == "pdf":
+    kind = kind_of(name, data)
+    if kind in ("pdf", "tiff"):
+        if kind == "tiff":
+            data = tiff_to_pdf_cached(key, name, data, max_pages=limits.max_pages,
+                                      max_image_pixels=limits.max_image_pixels)
         options = _ReadOptions(engine, ocr, ocr_dpi, ocr_lang)
         budget = ocr_budget or OcrBudget(ocr_timeout, max_pages)
         pages, unread = _read_pdf(data, name, key, options, limits, budget)
-        return Document(name=name, kind="pdf", pages=pages, engine=engine, path=str(file_path),
+        return Document(name=name, kind=kind, pages=pages, engine=engine, path=str(file_path),
                         unread=unread, unread_reason=_unread_reason(budget) if unread else None)
     text = _NEWLINES.sub("\n", decode_text(name, data).replace("\x00", " "))
     if not text.strip():
@@ -284,10 +291,17 @@ def read_pdf_bytes(
 ) -> tuple[str, bytes, FileKey]:
     """Read a PDF file's bytes: ``(name, data, key)``, ``key`` identifying this content.
 
+    A TIFF fax gives the image-only PDF of its frames (the same bytes :func:`read_document`
+    read), under the gate's default page and pixel limits, with the TIFF file's key.
+
     Raises:
-        ChartReadError: The file cannot be read, or is not a PDF.
+        ChartReadError: The file cannot be read, or is not a PDF or a TIFF within limits.
     """
     name, data, key = read_file(path, max_bytes=max_bytes)
+    if is_tiff(data):
+        limits = GateLimits()
+        return name, tiff_to_pdf_cached(key, name, data, max_pages=limits.max_pages,
+                                        max_image_pixels=limits.max_image_pixels), key
     if not is_pdf(data):
         raise ChartReadError(f"{name}: not a PDF file (its content has no %PDF header)",
                              status=415)

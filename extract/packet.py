@@ -386,7 +386,7 @@ def prepare_packet(documents: Sequence[Document], *, patient: Identity | None = 
                 message=f"{document.name} {_ranges(document.unread)} not read: "
                         f"{document.unread_reason}. The determination was made without them; "
                         "it is never a recommendation to approve"))
-        if document.kind == "pdf" and numbers:
+        if document.kind in ("pdf", "tiff") and numbers:
             total = max(numbers.values())
             seen = set(numbers)
             absent = [k for k in range(1, total + 1) if k not in seen]
@@ -432,7 +432,7 @@ def _cover_alerts(covers: Sequence[tuple[Document, Page]],
     for document, page in covers:
         where = _where(document, page)
         count = _COVER_COUNT.search(page.text)
-        if count and document.kind == "pdf":
+        if count and document.kind in ("pdf", "tiff"):
             expected = int(count.group(1) or count.group(2))
             if expected > len(document.pages):
                 alerts.append(Alert(

@@ -167,7 +167,7 @@ def _text(args: argparse.Namespace) -> str:
     document = read_document(args.chart)
     pages = document.pages
     if args.page is not None:
-        if not 1 <= args.page <= len(pages) or document.kind != "pdf":
+        if not 1 <= args.page <= len(pages) or document.kind not in ("pdf", "tiff"):
             raise UsageError(f"{document.name}: no page {args.page}")
         pages = (pages[args.page - 1],)
     return "\f".join(p.text for p in pages)

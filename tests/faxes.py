@@ -91,3 +91,20 @@ def write_fax_pdf(path: Path, pages: Sequence[Sequence[str]], *, dpi: int = 200,
         pdf.showPage()
     pdf.save()
     return path
+
+
+def write_fax_tiff(path: Path, pages: Sequence[Sequence[str]], *, dpi: int = 200,
+                   sender: str | None = "LAKESIDE SPINE  555-0134", speckle: float = 0.0005,
+                   seed: int = 0) -> Path:
+    """A multi-page black-and-white TIFF (CCITT group 4) of ``pages``, as a fax server
+    stores what it received: one frame per page, one header line per page."""
+    total = len(pages)
+    frames = []
+    for index, lines in enumerate(pages):
+        header = (f"10/13/2026 14:{index:02d} FAX {sender}  PAGE {index + 1}/{total}"
+                  if sender else None)
+        frames.append(fax_image(lines, dpi=dpi, header=header, speckle=speckle,
+                                seed=seed + index).convert("1"))
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="group4",
+                   dpi=(dpi, dpi))
+    return path

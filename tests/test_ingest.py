@@ -120,7 +120,7 @@ UNREADABLE_FILES = [
         lambda tmp, make: write_bytes(tmp / "letter.docx", CHART_TEXT.encode()),
         {},
         "letter.docx: unsupported file type '.docx'; accepted are plain-text notes "
-        "(.txt, .text or no extension) or PDF files",
+        "(.txt, .text or no extension), PDF files or TIFF faxes",
         id="unsupported-extension",
     ),
     pytest.param(
