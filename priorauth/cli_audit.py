@@ -12,12 +12,13 @@ data folder or its database is missing or unreadable.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from pathlib import Path
 
 COMMAND = "audit"
 BROKEN = 1
 DATABASE = "priorauth.sqlite3"
+#: The head file of a PostgreSQL store, in the data folder.
+PG_HEAD = "postgresql.audit-head"
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -32,30 +33,48 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "broken row, 2 when the folder or database cannot be read")
     verify.add_argument("--data-dir", required=True, metavar="DIR",
                         help="the folder given to 'priorauth serve --data-dir'")
+    verify.add_argument("--database-url", metavar="URL", default=None,
+                        help="the PostgreSQL database given to 'priorauth serve "
+                             "--database-url' (default: the SQLite file in the data folder)")
     return audit
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``priorauth audit verify``; returns the exit status."""
     from priorauth.cli import UsageError
+    from priorauth.web.db import DatabaseError, is_postgres_url
     from priorauth.web.store import head_path, open_readonly, verify
 
     folder = Path(args.data_dir)
     if not folder.is_dir():
         raise UsageError(f"data folder {args.data_dir} does not exist or is not a folder")
-    database = folder / DATABASE
-    if not database.is_file():
-        raise UsageError(f"no database {DATABASE} in {args.data_dir} (not a 'priorauth serve' "
-                         "data folder?)")
+    url = getattr(args, "database_url", None)
+    if url:
+        if not is_postgres_url(url):
+            raise UsageError("--database-url must be a postgresql:// URL")
+        database: Path | str = url
+        shown = "the PostgreSQL database"
+        head = folder / PG_HEAD
+    else:
+        database = folder / DATABASE
+        shown = str(database)
+        if not database.is_file():
+            raise UsageError(f"no database {DATABASE} in {args.data_dir} (not a 'priorauth "
+                             "serve' data folder?)")
+        head = head_path(database)
     try:
         db = open_readonly(database)
-    except sqlite3.Error as exc:
-        raise UsageError(f"cannot read {database}: {exc}") from None
+    except (*DatabaseError, RuntimeError) as exc:
+        raise UsageError(f"cannot read {shown}: {_one_line(exc)}") from None
     try:
-        report = verify(db, head_path(database))
-    except sqlite3.Error as exc:
-        raise UsageError(f"cannot read {database}: {exc}") from None
+        report = verify(db, head)
+    except DatabaseError as exc:
+        raise UsageError(f"cannot read {shown}: {_one_line(exc)}") from None
     finally:
         db.close()
     print(f"priorauth: {report.summary()}")
     return 0 if report.whole else BROKEN
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 import sys
 
 from priorauth.cli import positive_int
@@ -68,6 +67,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     serve.add_argument("--max-connections", type=positive_int, default=defaults.max_connections,
                        metavar="N", help="open connections above which requests get 503 "
                        f"(default {defaults.max_connections})")
+    serve.add_argument("--database-url", metavar="URL", default=None,
+                       help="keep reviews, decisions and accounts in this PostgreSQL "
+                            "database (postgresql://user@host/db) instead of the SQLite file "
+                            "in the data folder; the schema is made or migrated at start")
     serve.add_argument("--accept-broken-audit-trail", action="store_true",
                        help="serve even though 'priorauth audit verify' finds the audit trail "
                             "broken (logged, and recorded in the trail)")
@@ -85,10 +88,14 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn
 
         from priorauth.web.app import LOCAL_HOSTS, BrokenAuditTrail, Limits, create_app
+        from priorauth.web.db import DatabaseError, is_postgres_url
         from priorauth.web.server import make_config
     except ImportError as exc:
         print(f"priorauth: error: the web page needs the 'web' extra ({exc.name} is missing); "
               "install it with: pip install 'priorauth[web]'", file=sys.stderr)
+        return 2
+    if args.database_url and not is_postgres_url(args.database_url):
+        print("priorauth: error: --database-url must be a postgresql:// URL", file=sys.stderr)
         return 2
     max_file = args.max_file_mb * 1_000_000
     limits = Limits(max_file_bytes=max_file, max_request_bytes=max(max_file, 50_000_000),
@@ -105,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     web_log.setLevel(logging.INFO)
     try:
         app = create_app(args.data_dir, limits=limits, allowed_hosts=hosts,
-                         accept_broken_audit_trail=args.accept_broken_audit_trail)
+                         accept_broken_audit_trail=args.accept_broken_audit_trail,
+                         database_url=args.database_url)
     except BrokenAuditTrail as exc:
         print(f"priorauth: error: {exc}; not serving it (see 'priorauth audit verify'; "
               "--accept-broken-audit-trail serves it anyway)", file=sys.stderr)
@@ -114,8 +122,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"priorauth: error: cannot use data folder {args.data_dir}: "
               f"{exc.strerror or exc}", file=sys.stderr)
         return 2
-    except sqlite3.Error as exc:
-        print(f"priorauth: error: cannot use the database in {args.data_dir}: {exc}",
+    except (*DatabaseError, RuntimeError) as exc:
+        where = "the PostgreSQL database" if args.database_url else f"the database in " \
+                                                                    f"{args.data_dir}"
+        print(f"priorauth: error: cannot use {where}: {' '.join(str(exc).split())}",
               file=sys.stderr)
         return 2
     server_limits = ServerLimits(header_timeout=args.header_timeout,

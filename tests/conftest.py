@@ -101,3 +101,20 @@ def make_scanned_pdf(tmp_path: Path) -> Callable[..., Path]:
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    """A real PostgreSQL server for the session (see tests/postgres.py)."""
+    from postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url) -> str:
+    """An empty PostgreSQL database of its own for one test."""
+    from postgres import fresh_database
+
+    return fresh_database(postgres_admin_url)

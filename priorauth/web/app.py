@@ -266,7 +266,8 @@ def _parse_request(form) -> ReviewRequest:
 
 def create_app(data_dir: str | Path, *, limits: Limits | None = None,
                allowed_hosts: Sequence[str] = LOCAL_HOSTS,
-               accept_broken_audit_trail: bool = False) -> FastAPI:
+               accept_broken_audit_trail: bool = False,
+               database_url: str | None = None) -> FastAPI:
     """Build the reviewer web app.
 
     Args:
@@ -276,6 +277,8 @@ def create_app(data_dir: str | Path, *, limits: Limits | None = None,
         allowed_hosts: Host header values accepted (DNS-rebinding protection).
         accept_broken_audit_trail: Serve even though the audit trail is broken (logged as a
             warning and recorded in the chain).
+        database_url: A ``postgresql://`` URL: keep reviews, decisions and accounts there
+            (the chain's head file stays in ``data_dir``); ``None``: SQLite in ``data_dir``.
 
     Returns:
         The ASGI app. Reviews run in two background threads (see :class:`ReviewRunner`),
@@ -290,7 +293,10 @@ def create_app(data_dir: str | Path, *, limits: Limits | None = None,
     secure_data_dir(data)
     uploads = data / "uploads"
     secure_data_dir(uploads)
-    store = Store(data / "priorauth.sqlite3")
+    if database_url:
+        store = Store(database_url, head_file=data / "postgresql.audit-head")
+    else:
+        store = Store(data / "priorauth.sqlite3")
     audit = store.verify()
     if not audit.whole:
         if not accept_broken_audit_trail:

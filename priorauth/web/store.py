@@ -1,4 +1,7 @@
-"""SQLite storage of the web page: reviews, their documents, and the reviewer's decisions.
+"""Storage of the web page: reviews, their documents, the reviewer's decisions, accounts.
+
+SQLite in the data folder by default, or PostgreSQL (``--database-url postgresql://...``):
+the same tables, made by the same migrations (:mod:`priorauth.web.db`).
 
 ``decisions`` is the audit trail: append-only (triggers refuse UPDATE and DELETE). The current
 decision on a criterion is its latest row; every earlier row stays, with who, when, what and
@@ -22,7 +25,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -30,70 +32,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from priorauth.web.db import LATEST, MIGRATIONS, Database, connect
 
 __all__ = ["AuditReport", "Decision", "DocumentRow", "Problem", "ReviewRow", "ReviewerNameError",
-           "Store", "clean_reviewer_name", "head_path", "open_readonly", "secure_data_dir",
-           "verify"]
+           "Store", "WorkRow", "clean_reviewer_name", "head_path", "open_readonly",
+           "secure_data_dir", "verify"]
 
 log = logging.getLogger("priorauth.web")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reviews (
-    id          TEXT PRIMARY KEY,
-    created_at  TEXT NOT NULL,
-    request     TEXT NOT NULL,           -- ReviewRequest as JSON
-    status      TEXT NOT NULL,           -- queued, reading, extracting, scoring, done, failed
-    error       TEXT,                    -- one line for the reviewer, names files, no chart text
-    review      TEXT,                    -- Review.to_json() when done
-    finished_at TEXT
-);
-CREATE TABLE IF NOT EXISTS documents (
-    review_id   TEXT NOT NULL REFERENCES reviews(id),
-    position    INTEGER NOT NULL,
-    name        TEXT NOT NULL,           -- display name (the uploaded file's base name)
-    stored_name TEXT NOT NULL,           -- random file name under the data folder
-    kind        TEXT NOT NULL,           -- pdf or txt
-    size        INTEGER NOT NULL,
-    PRIMARY KEY (review_id, position)
-);
-CREATE TABLE IF NOT EXISTS decisions (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    review_id       TEXT NOT NULL REFERENCES reviews(id),
-    criterion_id    TEXT NOT NULL,       -- a criterion id, or 'final'
-    action          TEXT NOT NULL,       -- agree, disagree, comment; approve, refer_to_physician
-    previous_action TEXT,                -- the action this one replaced (what changed)
-    comment         TEXT NOT NULL DEFAULT '',
-    reviewer        TEXT NOT NULL,
-    timestamp       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS decisions_by_review ON decisions(review_id, id);
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TABLE IF NOT EXISTS audit_acceptances (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    accepted_at  TEXT NOT NULL,
-    first_broken TEXT NOT NULL,          -- the first broken row when the server was told to go on
-    problems     INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit_chain (
-    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind      TEXT NOT NULL,             -- review, result, decision, acceptance
-    ref       TEXT NOT NULL,             -- the review id, decision id or acceptance id
-    prev_hash TEXT NOT NULL,             -- hash of the chain row before (GENESIS for the first)
-    hash      TEXT NOT NULL,             -- sha256 of prev_hash and the record's canonical JSON
-    UNIQUE (kind, ref)
-);
-CREATE TRIGGER IF NOT EXISTS audit_chain_no_update BEFORE UPDATE ON audit_chain
-BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_chain_no_delete BEFORE DELETE ON audit_chain
-BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_acceptances_no_update BEFORE UPDATE ON audit_acceptances
-BEGIN SELECT RAISE(ABORT, 'acceptances are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_acceptances_no_delete BEFORE DELETE ON audit_acceptances
-BEGIN SELECT RAISE(ABORT, 'acceptances are append-only'); END;
-"""
 
 #: ``PRAGMA user_version`` of a database that has the audit chain. A database without the
 #: chain table and below this version predates the chain and is chained at first open; one at
@@ -103,7 +50,7 @@ GENESIS = "0" * 64
 FINISHED = ("done", "failed")
 #: What each kind of chain row covers: the table it names in reports.
 CHAIN_TABLES = {"review": "reviews", "result": "reviews", "decision": "decisions",
-                "acceptance": "audit_acceptances"}
+                "acceptance": "audit_acceptances", "purge": "purges"}
 
 RUNNING = ("queued", "reading", "extracting", "scoring")
 MAX_REVIEWER = 100
@@ -178,6 +125,20 @@ class DocumentRow:
     size: int
 
 
+@dataclass
+class WorkRow:
+    """One row of the worklist, as stored."""
+
+    id: str
+    created_at: str
+    request: str
+    status: str
+    intake: str | None
+    determination: str | None
+    purged_at: str | None
+    decisions: list[tuple[str, str, str]] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Decision:
     id: int
@@ -192,31 +153,50 @@ class Decision:
 
 # ---- the audit chain ----------------------------------------------------------------------
 
-def _record(db: sqlite3.Connection, kind: str, ref: str) -> dict | None:
-    """The content a chain row of ``kind`` covers, as stored now (``None``: the row is gone)."""
+def _record(db: Database, kind: str, ref: str, *, v2: bool = True) -> dict | None:
+    """The content a chain row of ``kind`` covers, as stored now (``None``: the row is gone).
+
+    ``v2``: the database has the columns of schema version 2 (intake, determination); a
+    record holds them only when they are set, so records made before them hash as before.
+    """
     if kind == "review":
-        row = db.execute("SELECT id, created_at, request FROM reviews WHERE id = ?",
-                         (ref,)).fetchone()
+        row = db.execute("SELECT id, created_at, request" + (", intake" if v2 else ", NULL") +
+                         " FROM reviews WHERE id = ?", (ref,)).fetchone()
         if row is None:
             return None
         docs = db.execute("SELECT position, name, stored_name, kind, size FROM documents "
                           "WHERE review_id = ? ORDER BY position", (ref,)).fetchall()
-        return {"id": row[0], "created_at": row[1], "request": row[2],
-                "documents": [list(d) for d in docs]}
+        out = {"id": row[0], "created_at": row[1], "request": row[2],
+               "documents": [list(d) for d in docs]}
+        if row[3] is not None:
+            out["intake"] = row[3]
+        return out
     if kind == "result":
-        row = db.execute("SELECT id, status, error, review, finished_at FROM reviews "
-                         "WHERE id = ?", (ref,)).fetchone()
+        row = db.execute("SELECT id, status, error, review, finished_at" +
+                         (", determination" if v2 else ", NULL") +
+                         " FROM reviews WHERE id = ?", (ref,)).fetchone()
+        if row is None:
+            return None
+        out = dict(zip(("id", "status", "error", "review", "finished_at"), row[:5],
+                       strict=True))
+        if row[5] is not None:
+            out["determination"] = row[5]
+        return out
+    if kind == "purge":
+        row = db.execute("SELECT id, review_id, purged_at, files FROM purges WHERE id = ?",
+                         (int(ref),)).fetchone()
         return None if row is None else dict(zip(
-            ("id", "status", "error", "review", "finished_at"), row, strict=True))
+            ("id", "review_id", "purged_at", "files"), row, strict=True))
     if kind == "decision":
         row = db.execute("SELECT id, review_id, criterion_id, action, previous_action, comment, "
-                         "reviewer, timestamp FROM decisions WHERE id = ?", (ref,)).fetchone()
+                         "reviewer, timestamp FROM decisions WHERE id = ?",
+                         (int(ref),)).fetchone()
         return None if row is None else dict(zip(
             ("id", "review_id", "criterion_id", "action", "previous_action", "comment",
              "reviewer", "timestamp"), row, strict=True))
     if kind == "acceptance":
         row = db.execute("SELECT id, accepted_at, first_broken, problems FROM audit_acceptances "
-                         "WHERE id = ?", (ref,)).fetchone()
+                         "WHERE id = ?", (int(ref),)).fetchone()
         return None if row is None else dict(zip(
             ("id", "accepted_at", "first_broken", "problems"), row, strict=True))
     raise ValueError(f"unknown chain kind {kind!r}")
@@ -230,7 +210,7 @@ def chain_hash(prev_hash: str, kind: str, ref: str, record: dict) -> str:
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode("ascii")).hexdigest()
 
 
-def _append(db: sqlite3.Connection, kind: str, ref: str) -> tuple[int, str]:
+def _append(db: Database, kind: str, ref: str) -> tuple[int, str]:
     """Chain one record (inside the caller's transaction); returns the new (seq, hash)."""
     last = db.execute("SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1").fetchone()
     prev = last[0] if last else GENESIS
@@ -238,9 +218,9 @@ def _append(db: sqlite3.Connection, kind: str, ref: str) -> tuple[int, str]:
     if record is None:
         raise LookupError(f"{CHAIN_TABLES[kind]} {ref}: nothing to chain")
     digest = chain_hash(prev, kind, ref, record)
-    cur = db.execute("INSERT INTO audit_chain (kind, ref, prev_hash, hash) VALUES (?,?,?,?)",
-                     (kind, ref, prev, digest))
-    return cur.lastrowid, digest
+    seq = db.execute("INSERT INTO audit_chain (kind, ref, prev_hash, hash) VALUES (?,?,?,?) "
+                     "RETURNING seq", (kind, ref, prev, digest)).fetchone()[0]
+    return int(seq), digest
 
 
 def head_path(database: Path) -> Path:
@@ -327,7 +307,7 @@ class AuditReport:
                 f"{f' ({more} more problem(s) after it)' if more else ''}{accepted}")
 
 
-def verify(db: sqlite3.Connection, head_file: Path | None) -> AuditReport:
+def verify(db: Database, head_file: Path | None) -> AuditReport:
     """Check the whole audit trail of an open database (read only; one snapshot).
 
     Every chain row must follow the one before it and match its record as stored now; every
@@ -338,30 +318,32 @@ def verify(db: sqlite3.Connection, head_file: Path | None) -> AuditReport:
     report = AuditReport()
     head = _read_head(head_file) if head_file is not None else None
     problems = report.problems
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = db.tables()
     if "audit_chain" not in tables or "audit_acceptances" not in tables:
         problems.append(Problem("audit_chain", "", "table missing (a database made before "
                                                    "the audit chain, or the chain was dropped)"))
         return report
-    db.execute("BEGIN")
+    v2 = "purges" in tables
+    db.begin_snapshot()
     try:
         prev = GENESIS
         chained: dict[str, set[str]] = {kind: set() for kind in CHAIN_TABLES}
         seqs: dict[int, str] = {}
         for seq, kind, ref, prev_hash, digest in db.execute(
-                "SELECT seq, kind, ref, prev_hash, hash FROM audit_chain ORDER BY seq"):
+                "SELECT seq, kind, ref, prev_hash, hash FROM audit_chain ORDER BY seq"
+                ).fetchall():
             seqs[seq] = digest
             if prev_hash != prev:
                 problems.append(Problem("audit_chain", str(seq), "does not follow the chain "
                                         "row before it (a chain row was deleted, added or "
                                         "changed)"))
             prev = digest
-            if kind not in CHAIN_TABLES:
+            if kind not in CHAIN_TABLES or (kind == "purge" and not v2):
                 problems.append(Problem("audit_chain", str(seq), "unknown kind of record"))
                 continue
             report.counts[kind] = report.counts.get(kind, 0) + 1
             chained[kind].add(ref)
-            record = _record(db, kind, ref)
+            record = _record(db, kind, ref, v2=v2)
             if record is None:
                 problems.append(Problem(CHAIN_TABLES[kind], ref, "deleted after it was "
                                                                  "recorded"))
@@ -373,21 +355,24 @@ def verify(db: sqlite3.Connection, head_file: Path | None) -> AuditReport:
         report.head = prev
         unchained = [
             ("reviews", "not in the audit chain (added outside the app)", "review",
-             "SELECT id FROM reviews ORDER BY created_at, rowid"),
+             f"SELECT id FROM reviews ORDER BY created_at, {db.rowid}"),
             ("reviews", "finished outside the app (not in the audit chain)", "result",
              f"SELECT id FROM reviews WHERE status IN {FINISHED} OR review IS NOT NULL "
-             "OR finished_at IS NOT NULL ORDER BY created_at, rowid"),
+             f"OR finished_at IS NOT NULL ORDER BY created_at, {db.rowid}"),
             ("decisions", "not in the audit chain (added outside the app)", "decision",
              "SELECT id FROM decisions ORDER BY id"),
             ("audit_acceptances", "not in the audit chain", "acceptance",
              "SELECT id FROM audit_acceptances ORDER BY id"),
         ]
+        if v2:
+            unchained.append(("purges", "not in the audit chain", "purge",
+                              "SELECT id FROM purges ORDER BY id"))
         for table, what, kind, query in unchained:
-            for (ident,) in db.execute(query):
+            for (ident,) in db.execute(query).fetchall():
                 if str(ident) not in chained[kind]:
                     problems.append(Problem(table, str(ident), what))
         for (ident,) in db.execute("SELECT DISTINCT review_id FROM documents WHERE review_id "
-                                   "NOT IN (SELECT id FROM reviews)"):
+                                   "NOT IN (SELECT id FROM reviews)").fetchall():
             problems.append(Problem("reviews", str(ident), "deleted (its documents remain)"))
         if head is None:
             if seqs:
@@ -403,54 +388,78 @@ def verify(db: sqlite3.Connection, head_file: Path | None) -> AuditReport:
         elif seqs[head[0]] != head[1]:
             problems.append(Problem("audit_chain", str(head[0]), "differs from the head file"))
         report.acceptances = [(a, b) for a, b in db.execute(
-            "SELECT accepted_at, first_broken FROM audit_acceptances ORDER BY id")]
+            "SELECT accepted_at, first_broken FROM audit_acceptances ORDER BY id").fetchall()]
     finally:
-        db.execute("ROLLBACK")
+        db.rollback()
     return report
 
 
-def open_readonly(path: Path) -> sqlite3.Connection:
-    """Open a database for reading only (``audit verify`` changes nothing)."""
-    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True,
-                         isolation_level=None)
-    db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # not a database: raises here
-    return db
+def open_readonly(target: Path | str) -> Database:
+    """Open a database (a SQLite file or a ``postgresql://`` URL) for reading only
+    (``audit verify`` changes nothing)."""
+    return connect(target, readonly=True)
 
 
 class Store:
-    """The web page's SQLite database, one file in the data folder.
+    """The web page's database: a SQLite file in the data folder, or a PostgreSQL database.
 
-    The file and its ``-wal``/``-shm`` companions are owner-only (0600). A database made
-    before the audit chain is chained at first open (logged once).
+    A SQLite file and its ``-wal``/``-shm`` companions are owner-only (0600). A database made
+    before the audit chain is chained at first open (logged once). The schema is brought to
+    the latest version of :data:`priorauth.web.db.MIGRATIONS` at open.
 
     Args:
-        path: The database file (created with its tables when missing).
+        target: The SQLite file (created with its tables when missing), or a
+            ``postgresql://`` URL.
+        head_file: Where the newest chain row is recorded; by default beside a SQLite file
+            (required for PostgreSQL).
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.head_file = head_path(self.path)
+    def __init__(self, target: Path | str, *, head_file: Path | None = None) -> None:
+        self.target = target
         self._lock = threading.Lock()
         self._head: tuple[int, str] | None = None
-        # Create the file owner-only before SQLite does; SQLite gives -wal and -shm the
-        # database file's mode.
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-        os.chmod(self.path, 0o600)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        had_chain = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                                     "name = 'audit_chain'").fetchone() is not None
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        self._db.executescript(SCHEMA)
-        for suffix in ("-wal", "-shm", "-journal"):
-            companion = self.path.with_name(self.path.name + suffix)
-            if companion.exists():
-                os.chmod(companion, 0o600)
+        self._db = connect(target)
+        if self._db.postgres:
+            if head_file is None:
+                self._db.close()
+                raise ValueError("a PostgreSQL store needs a head file in the data folder")
+            self.path = None
+        else:
+            self.path = Path(target)
+        self.head_file = head_file if head_file is not None else head_path(Path(target))
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect
+
+    def _migrate(self) -> None:
+        db = self._db
+        had_chain = "audit_chain" in db.tables()
+        db.begin_write(migrating=True)
+        try:
+            version = db.version()
+            db.script(MIGRATIONS[0][1](db.dialect))  # the base tables, as at every open
+            for step, statements in MIGRATIONS:
+                if step > max(version, 1):
+                    db.script(statements(db.dialect))
+            if version < LATEST:
+                db.set_version(LATEST)
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+        if self.path is not None:
+            for suffix in ("-wal", "-shm", "-journal"):
+                companion = self.path.with_name(self.path.name + suffix)
+                if companion.exists():
+                    os.chmod(companion, 0o600)
         if not had_chain and version < CHAIN_VERSION:
             self._chain_existing()
-        if version < CHAIN_VERSION:
-            self._db.execute(f"PRAGMA user_version = {CHAIN_VERSION}")
 
     def _chain_existing(self) -> None:
         """Chain every record of a database made before the audit chain."""
@@ -458,7 +467,7 @@ class Store:
             work = []
             for rid, status, review, finished in db.execute(
                     "SELECT id, status, review, finished_at FROM reviews "
-                    "ORDER BY created_at, rowid").fetchall():
+                    f"ORDER BY created_at, {db.rowid}").fetchall():
                 work.append(("review", rid))
                 if status in FINISHED or review is not None or finished is not None:
                     work.append(("result", rid))
@@ -476,20 +485,24 @@ class Store:
             self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[Database]:
         """One write transaction; a new chain head is written to the head file after it
         commits."""
         with self._lock:
             self._head = None
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.begin_write()
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.rollback()
                 raise
-            self._db.execute("COMMIT")
+            self._db.commit()
             if self._head is not None:
                 _write_head(self.head_file, *self._head)
+
+    def _read(self, sql: str, params: tuple = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     def verify(self) -> AuditReport:
         """Check the audit trail (see :func:`verify`)."""
@@ -499,20 +512,22 @@ class Store:
     def record_acceptance(self, report: AuditReport) -> int:
         """Record, in the chain, that a server was told to serve this broken trail."""
         with self._tx() as db:
-            cur = db.execute("INSERT INTO audit_acceptances (accepted_at, first_broken, "
-                             "problems) VALUES (?,?,?)",
-                             (now(), str(report.first), len(report.problems)))
-            self._head = _append(db, "acceptance", str(cur.lastrowid))
-        return cur.lastrowid
+            row_id = db.execute("INSERT INTO audit_acceptances (accepted_at, first_broken, "
+                                "problems) VALUES (?,?,?) RETURNING id",
+                                (now(), str(report.first), len(report.problems))).fetchone()[0]
+            self._head = _append(db, "acceptance", str(row_id))
+        return int(row_id)
 
     # reviews -------------------------------------------------------------------------------
 
     def add_review(self, review_id: str, request_json: str,
-                   documents: list[DocumentRow]) -> None:
-        """Record a new review, status ``queued``, with its uploaded documents (chained)."""
+                   documents: list[DocumentRow], *, intake: str | None = None) -> None:
+        """Record a new review, status ``queued``, with its uploaded documents and intake
+        fields (JSON) (chained)."""
         with self._tx() as db:
-            db.execute("INSERT INTO reviews (id, created_at, request, status) VALUES (?,?,?,?)",
-                       (review_id, now(), request_json, "queued"))
+            db.execute("INSERT INTO reviews (id, created_at, request, status, intake) "
+                       "VALUES (?,?,?,?,?)",
+                       (review_id, now(), request_json, "queued", intake))
             db.executemany(
                 "INSERT INTO documents (review_id, position, name, stored_name, kind, size) "
                 "VALUES (?,?,?,?,?,?)",
@@ -526,12 +541,16 @@ class Store:
             db.execute("UPDATE reviews SET status = ? WHERE id = ?", (status, review_id))
 
     def finish(self, review_id: str, *, review_json: str | None = None,
-               error: str | None = None) -> None:
-        """Store a finished review's JSON, or the one-line reason it failed (chained)."""
+               error: str | None = None, determination: str | None = None) -> None:
+        """Store a finished review's JSON (and its determination, for the worklist), or the
+        one-line reason it failed (chained)."""
         status = "failed" if error is not None else "done"
+        if review_json is not None and determination is None:
+            determination = json.loads(review_json).get("determination")
         with self._tx() as db:
-            db.execute("UPDATE reviews SET status = ?, review = ?, error = ?, finished_at = ? "
-                       "WHERE id = ?", (status, review_json, error, now(), review_id))
+            db.execute("UPDATE reviews SET status = ?, review = ?, error = ?, finished_at = ?, "
+                       "determination = ? WHERE id = ?",
+                       (status, review_json, error, now(), determination, review_id))
             self._head = _append(db, "result", review_id)
 
     def fail_interrupted(self) -> list[str]:
@@ -539,8 +558,8 @@ class Store:
         marks = ",".join("?" * len(RUNNING))
         with self._tx() as db:
             ids = [r[0] for r in db.execute(
-                f"SELECT id FROM reviews WHERE status IN ({marks}) ORDER BY created_at, rowid",
-                RUNNING)]
+                f"SELECT id FROM reviews WHERE status IN ({marks}) "
+                f"ORDER BY created_at, {db.rowid}", RUNNING).fetchall()]
             db.execute(f"UPDATE reviews SET status = 'failed', error = ?, finished_at = ? "
                        f"WHERE status IN ({marks})",
                        ("the server stopped before this review finished; upload it again",
@@ -551,27 +570,62 @@ class Store:
 
     def review(self, review_id: str) -> ReviewRow | None:
         """One review by id, or ``None``."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT id, created_at, request, status, error, review, finished_at "
-                "FROM reviews WHERE id = ?", (review_id,)).fetchone()
-        return ReviewRow(*row) if row else None
+        rows = self._read("SELECT id, created_at, request, status, error, review, finished_at "
+                          "FROM reviews WHERE id = ?", (review_id,))
+        return ReviewRow(*rows[0]) if rows else None
 
     def recent(self, limit: int = 20) -> list[ReviewRow]:
         """The latest reviews, newest first, without their review JSON."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, created_at, request, status, error, NULL, finished_at "
-                "FROM reviews ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)).fetchall()
+        rows = self._read(
+            "SELECT id, created_at, request, status, error, NULL, finished_at "
+            f"FROM reviews ORDER BY created_at DESC, {self._db.rowid} DESC LIMIT ?", (limit,))
         return [ReviewRow(*r) for r in rows]
+
+    def worklist(self, limit: int = 1000) -> list[WorkRow]:
+        """The latest reviews with their intake fields, machine determination and every
+        decision's (criterion, action, reviewer), newest first."""
+        rows = self._read(
+            "SELECT id, created_at, request, status, intake, determination, purged_at "
+            f"FROM reviews ORDER BY created_at DESC, {self._db.rowid} DESC LIMIT ?", (limit,))
+        out = [WorkRow(*r) for r in rows]
+        by_id = {w.id: w for w in out}
+        for review_id, criterion, action, reviewer in self._read(
+                "SELECT review_id, criterion_id, action, reviewer FROM decisions ORDER BY id"):
+            if review_id in by_id:
+                by_id[review_id].decisions.append((criterion, action, reviewer))
+        return out
+
+    def intake(self, review_id: str) -> dict:
+        """A review's intake fields ({} when none were given)."""
+        rows = self._read("SELECT intake FROM reviews WHERE id = ?", (review_id,))
+        return json.loads(rows[0][0]) if rows and rows[0][0] else {}
 
     def documents(self, review_id: str) -> list[DocumentRow]:
         """A review's documents in upload order."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT position, name, stored_name, kind, size FROM documents "
-                "WHERE review_id = ? ORDER BY position", (review_id,)).fetchall()
+        rows = self._read("SELECT position, name, stored_name, kind, size FROM documents "
+                          "WHERE review_id = ? ORDER BY position", (review_id,))
         return [DocumentRow(*r) for r in rows]
+
+    # retention -------------------------------------------------------------------------------
+
+    def expired(self, before: str) -> list[str]:
+        """Finished reviews received before ``before`` (ISO time) whose files are still kept."""
+        return [r[0] for r in self._read(
+            f"SELECT id FROM reviews WHERE created_at < ? AND purged_at IS NULL AND status IN "
+            f"{FINISHED} ORDER BY created_at", (before,))]
+
+    def record_purge(self, review_id: str, files: int) -> None:
+        """Record (chained) that a review's uploaded files and page images were deleted."""
+        with self._tx() as db:
+            stamp = now()
+            row_id = db.execute("INSERT INTO purges (review_id, purged_at, files) VALUES "
+                                "(?,?,?) RETURNING id", (review_id, stamp, files)).fetchone()[0]
+            db.execute("UPDATE reviews SET purged_at = ? WHERE id = ?", (stamp, review_id))
+            self._head = _append(db, "purge", str(row_id))
+
+    def purged_at(self, review_id: str) -> str | None:
+        rows = self._read("SELECT purged_at FROM reviews WHERE id = ?", (review_id,))
+        return rows[0][0] if rows else None
 
     # decisions (append-only) -----------------------------------------------------------------
 
@@ -590,21 +644,78 @@ class Store:
                 "AND action != 'comment' ORDER BY id DESC LIMIT 1",
                 (review_id, criterion_id)).fetchone()
             stamp = now()
-            cur = db.execute(
+            row_id = int(db.execute(
                 "INSERT INTO decisions (review_id, criterion_id, action, previous_action, "
-                "comment, reviewer, timestamp) VALUES (?,?,?,?,?,?,?)",
+                "comment, reviewer, timestamp) VALUES (?,?,?,?,?,?,?) RETURNING id",
                 (review_id, criterion_id, action, prev[0] if prev else None, comment, reviewer,
-                 stamp))
-            row_id = cur.lastrowid
+                 stamp)).fetchone()[0])
             self._head = _append(db, "decision", str(row_id))
         return Decision(row_id, review_id, criterion_id, action, prev[0] if prev else None,
                         comment, reviewer, stamp)
 
     def decisions(self, review_id: str) -> list[Decision]:
         """The whole audit trail of a review, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, review_id, criterion_id, action, previous_action, comment, "
-                "reviewer, timestamp FROM decisions WHERE review_id = ? ORDER BY id",
-                (review_id,)).fetchall()
+        rows = self._read(
+            "SELECT id, review_id, criterion_id, action, previous_action, comment, "
+            "reviewer, timestamp FROM decisions WHERE review_id = ? ORDER BY id", (review_id,))
         return [Decision(*r) for r in rows]
+
+    def reviews_with_final(self) -> list[str]:
+        """Ids of reviews that have a final decision, oldest first."""
+        return [r[0] for r in self._read(
+            "SELECT DISTINCT r.id, r.created_at FROM reviews r JOIN decisions d ON "
+            "d.review_id = r.id WHERE d.criterion_id = 'final' AND d.action != 'comment' "
+            "ORDER BY r.created_at, r.id")]
+
+    # accounts and sessions (not records: outside the chain) ----------------------------------
+
+    def add_user(self, name: str, role: str, password_hash: str) -> None:
+        """Add an account, or replace the role and password of an existing one."""
+        name = clean_reviewer_name(name)
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                db.execute("UPDATE users SET role = ?, password_hash = ? WHERE name = ?",
+                           (role, password_hash, name))
+                db.execute("DELETE FROM sessions WHERE user_name = ?", (name,))
+            else:
+                db.execute("INSERT INTO users (name, role, password_hash, created_at) "
+                           "VALUES (?,?,?,?)", (name, role, password_hash, now()))
+
+    def user(self, name: str) -> tuple[str, str, str] | None:
+        """(name, role, password hash) of an account, or ``None``."""
+        rows = self._read("SELECT name, role, password_hash FROM users WHERE name = ?", (name,))
+        return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
+    def user_count(self) -> int:
+        return int(self._read("SELECT count(*) FROM users")[0][0])
+
+    def set_password_hash(self, name: str, password_hash: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE users SET password_hash = ? WHERE name = ?",
+                       (password_hash, name))
+
+    def add_session(self, token_hash: str, user_name: str, csrf: str, clock: float) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO sessions (token_hash, user_name, csrf, created_at, "
+                       "last_seen) VALUES (?,?,?,?,?)",
+                       (token_hash, user_name, csrf, now(), clock))
+
+    def session(self, token_hash: str) -> tuple[str, str, str, float] | None:
+        """(user name, role, csrf token, last seen) of a session, or ``None``."""
+        rows = self._read("SELECT s.user_name, u.role, s.csrf, s.last_seen FROM sessions s "
+                          "JOIN users u ON u.name = s.user_name WHERE s.token_hash = ?",
+                          (token_hash,))
+        return (rows[0][0], rows[0][1], rows[0][2], float(rows[0][3])) if rows else None
+
+    def touch_session(self, token_hash: str, clock: float) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?",
+                       (clock, token_hash))
+
+    def end_session(self, token_hash: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+    def end_idle_sessions(self, before: float) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE last_seen < ?", (before,))
