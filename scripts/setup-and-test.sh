@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-APT_PACKAGES=(chromium tesseract-ocr tesseract-ocr-eng)
+APT_PACKAGES=(chromium tesseract-ocr tesseract-ocr-eng postgresql)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -14,6 +14,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 [ -x .venv/bin/python ] || python3.11 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,batch,ocr,web,fhir]'
+# PostgreSQL: the tests start their own throw-away cluster with Debian's initdb/pg_ctl (as the
+# postgres user when run as root); check the binaries are there so a missing one fails loudly.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null
 .venv/bin/ruff check .
 .venv/bin/mypy
 .venv/bin/python -m pytest -q -p no:cacheprovider
