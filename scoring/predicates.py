@@ -321,6 +321,12 @@ def new_onset(ctx: ScoringContext, *, kinds: list[str], trauma: str) -> LeafResu
         if new:
             return LeafResult(MET, tuple(new[:CITE]) + tuple(denied[:CITE]),
                               "new-onset symptom, no trauma documented")
+        chronic_kinds = {f.kind for f in chronic}
+        undated = sorted({f.kind for f in symptoms if f.kind not in chronic_kinds})
+        if chronic and undated:
+            # "chronic LBP for 20 years" says nothing about when the leg weakness began
+            return LeafResult(UNKNOWN, (), f"onset of {', '.join(undated)} not documented "
+                              f"(only {', '.join(sorted(chronic_kinds))} is chronic)")
         if chronic:
             return LeafResult(NOT_MET, tuple(chronic[:CITE]), "symptoms documented as chronic")
         return LeafResult(UNKNOWN, (), "onset of symptoms not documented")

@@ -83,6 +83,12 @@ CASES = [
     # (MRI possible: the chart documents the opposite of "cannot be performed")
     (["Clinic 10/01/2026. MRI remains an option. She prefers CT because of cost."],
      {"ind.1.1": ("not_met", "remains an option"), "non.1": ("unknown", None)}),
+    # a chronic pain does not date a deficit of another kind; alone it is chronic
+    (["Clinic 10/01/2026. Acute on chronic low back pain for 20 years. Right lower "
+      "extremity strength 4/5."],
+     {"ind.3.0": ("unknown", None)}),
+    (["Clinic 10/01/2026. Chronic low back pain for 20 years, unchanged."],
+     {"ind.3.0": ("not_met", "Chronic low back pain")}),
     # 5. an age is not an onset
     (["Clinic 10/01/2026. 68-year-old man with new low back pain that started around "
       "07/20/2026."],
