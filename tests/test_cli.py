@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,9 +76,37 @@ def test_every_evidence_text_is_the_extracted_text_between_its_offsets(case):
 def test_text_output_shows_determination_marks_and_quotes():
     result = run("review", *sorted(CASE.glob("*.txt")), *ARGS)
     assert result.returncode == 0
-    assert "Determination: MEETS CRITERIA" in result.stdout
-    assert "✓ ind.1 New onset pain" in result.stdout
-    assert '"No improvement after 8 weeks of PT."' in result.stdout
+    assert ("Determination: Meets criteria — new onset pain or radiculopathy without trauma "
+            "or significant mechanism of injury: MRI contraindicated (pacemaker), 8 weeks of "
+            "physical therapy, failed\n  (MEETS CRITERIA: eligible for approval)") in result.stdout
+    assert "  ✓ New onset pain or radiculopathy" in result.stdout
+    assert ('"- Complete heart block s/p dual-chamber pacemaker 2011 (legacy leads, not MRI '
+            'conditional)" (spine_followup_2026-10-02.txt)') in result.stdout
+    assert ("Policy notes:\n  - CT myelography is an effective alternative to MRI with "
+            "pacemakers") in result.stdout
+
+
+def test_text_output_has_words_and_keeps_ids_and_offsets_for_the_details():
+    result = run("review", *sorted(CASE.glob("*.txt")), *ARGS)
+    words, details = result.stdout.split("Details (criterion ids, scoring reasons and quote "
+                                         "offsets):\n")
+    assert not re.search(r"\b(?:ind|non|note)\.[a-z0-9_]+", words), words
+    assert not re.search(r"\[\d+:\d+\]", words)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b",  # no snake_case kinds or predicates
+                         words.replace("spine_followup_2026-10-02.txt", ""))
+    assert "  ind.1.1 met: MRI not possible: pacemaker — spine_followup_2026-10-02.txt " \
+        "[565:655]" in details
+    assert "policy notes: note.ct_myelography" in details
+
+
+def test_html_report_has_words_and_ids_only_in_details():
+    result = run("review", *sorted(CASE.glob("*.txt")), *ARGS, "--format", "html")
+    page = re.sub(r"<details>.*?</details>", "", result.stdout)
+    assert "<h1>Meets criteria — new onset pain or radiculopathy" in page
+    assert not re.search(r"\b(?:ind|non|note)\.[a-z0-9_]+", page)
+    assert "CT myelography is an effective alternative to MRI" in page
+    assert "<summary>details</summary><small>ind.1.1 met: MRI not possible: pacemaker" \
+        in result.stdout
 
 
 def test_output_option_writes_the_file(tmp_path):
