@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from priorauth.models import CriterionResult, Evidence, Fact, Review, Status
 
-__all__ = ["Sentence", "criterion_words", "fact_words", "headline", "note_texts",
-           "reason_sentences", "short"]
+__all__ = ["Sentence", "criterion_words", "fact_words", "headline", "note_texts", "opened",
+           "reason_sentences", "short", "why"]
 
 CRITERION_ID = re.compile(r"\b(?:ind|non)\.\d+(?:\.\d+)*\b")
 _OP_REASON = re.compile(r"^(ALL|ANY): (.*)$")
@@ -237,3 +237,21 @@ def fact_words(fact: Fact) -> str:
     if detail:
         what += " (" + ", ".join(detail) + ")"
     return f"{what} — {ASSERTION.get(fact.assertion.value, fact.assertion.value)}"
+
+
+def why(review: Review, criterion: CriterionResult) -> str:
+    """:func:`criterion_words` of one criterion of ``review``."""
+    return criterion_words(criterion, _texts(review))
+
+
+def opened(review: Review) -> set[str]:
+    """Criteria shown open: the in-play indications down to (and with) their unknown leaves,
+    the list of what to ask the provider for. Everything else, met subtrees included, starts
+    as one line."""
+    out: set[str] = set()
+    for m in review.missing:
+        out.add(m.indication)
+        for leaf in m.unknown:
+            parts = leaf.split(".")
+            out |= {".".join(parts[:k]) for k in range(2, len(parts) + 1)}
+    return out
