@@ -130,7 +130,10 @@ def find_dates(text: str, ref: date | None = None) -> list[Found[date]]:
                 if 1 <= int(g[0]) <= 12 and 1 <= int(g[1]) <= 31:
                     when = _before(ref, int(g[0]), int(g[1]))
             elif form == "M":
-                when = _before(ref, MONTHS[g[0].lower()[:3]], 15)
+                # "early August" is the 5th, "late August" the 25th, a bare month its middle
+                part = m.group(0).split(None, 1)[0].lower()
+                day = {"early": 5, "late": 25}.get(part, 15)
+                when = _before(ref, MONTHS[g[0].lower()[:3]], day)
             if when is not None and 1900 < when.year < 2100:
                 span = (m.start(1), m.end()) if form == "M" else (m.start(), m.end())
                 found.append(Found(when, *span))
@@ -316,14 +319,20 @@ def find_region(text: str, start: int, end: int, *, limit: int = 60) -> str | No
     return str(hit.value) if hit else None
 
 
-# "not new", "never acute": a denied newness is no newness
+# "not new", "never acute": a denied newness is no newness ("no new numbness" is a new
+# numbness denied, by the negation cue)
 NEW = re.compile(r"\b(?<!not )(?<!never )(?:new(?:[- ]onset)?|acute(?:ly)?|sudden(?:ly)?|recent(?:[- ]onset)?|"
                  r"(?:has |have |had )?developed)\b", re.I)
 WORSE = re.compile(r"\b(?:worsen(?:ing|ed|s)?|worse(?!\s+(?:w/|(?:with|when|on|after|in|at|during|by|upon|if|while|for|standing|sitting|walking|bending|lifting)\b))|progressive(?:ly)?|progressing|increasing|increased|escalating|progressed|(?<!patient )(?<!pt )(?<!he )(?<!she )(?<!they )declined|deteriorat\w+|less steady|less steadily)\b", re.I)
 CHRONIC = re.compile(r"\b(?:chronic|recurren(?:t|ce)|recurring|long[- ]?standing|longstanding|for (?:many |several |a few )?years|for decades|lifelong|years of)\b", re.I)
 
 
-CHANGES = (("chronic", CHRONIC), ("worsening", WORSE), ("new", NEW))
+# "unchanged since the MRI": neither new nor old, only not changed since the last look
+UNCHANGED = re.compile(r"\b(?:unchanged|no (?:interval )?change|same (?:intensity|severity|"
+                       r"distribution|character))\b", re.I)
+
+
+CHANGES = (("chronic", CHRONIC), ("worsening", WORSE), ("unchanged", UNCHANGED), ("new", NEW))
 
 
 def find_change(text: str, start: int | None = None, end: int | None = None) -> str | None:

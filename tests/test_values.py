@@ -37,6 +37,8 @@ def test_durations_are_normalised_to_days_and_dates(text, days, start, end):
     ("MRI 06/2023", date(2023, 6, 15)),
     ("did 6 weeks of PT last winter", date(2026, 1, 15)),
     ("in March", date(2026, 3, 15)),
+    ("stopped naproxen in early August", date(2026, 8, 5)),
+    ("pain began late June", date(2026, 6, 25)),
     ("on 12/20", date(2025, 12, 20)),  # a month/day after the note's date is last year's
 ])
 def test_dates_resolve_against_the_note_date(text, when):
@@ -71,6 +73,9 @@ def test_treatment_outcome(text, outcome):
     ("leg weakness was not new", None),  # denied newness
     ("the numbness is not new; it began in 2019", None),
     ("weakness that is new since July", "new"),  # counterexample
+    ("Symptoms are unchanged since the MRI, no new numbness or weakness", "unchanged"),
+    ("radicular leg symptoms persist essentially unchanged", "unchanged"),  # not chronic
+    ("no new numbness", "new"),  # the newness stays; the cue "no" denies the numbness
 ])
 def test_symptom_change_ignores_aggravating_factors(text, change):
     assert V.find_change(text) == change
