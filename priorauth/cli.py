@@ -102,6 +102,7 @@ PLUGIN_MODULES: tuple[str, ...] = (
     "priorauth.cli_batch",
     "priorauth.cli_serve",
     "priorauth.cli_audit",
+    "priorauth.cli_users",
     "priorauth.cli_fhir",
 )
 

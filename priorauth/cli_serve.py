@@ -46,9 +46,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     serve = sub.add_parser(COMMAND, help="start the reviewer web page (upload a chart, check "
                            "the evidence, record a decision)")
     serve.add_argument("--host", default="127.0.0.1",
-                       help="loopback address to listen on (default 127.0.0.1; also ::1 or "
-                            "localhost): the page has no sign-in yet, so other addresses are "
-                            "refused")
+                       help="address to listen on (default 127.0.0.1): without accounts "
+                            "('priorauth users add') only loopback addresses are allowed; "
+                            "with them, put the page behind HTTPS (its cookies are Secure)")
     serve.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
     serve.add_argument("--data-dir", required=True, metavar="DIR",
                        help="folder for the database of reviews and decisions and for the "
@@ -71,6 +71,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
                        help="keep reviews, decisions and accounts in this PostgreSQL "
                             "database (postgresql://user@host/db) instead of the SQLite file "
                             "in the data folder; the schema is made or migrated at start")
+    serve.add_argument("--idle-minutes", type=_seconds, default=30, metavar="MIN",
+                       help="a signed-in session unused this long ends (default 30)")
+    serve.add_argument("--retention-days", type=positive_int, default=None, metavar="N",
+                       help="delete uploaded files and page images of finished reviews "
+                            "received more than N days ago (checked at start and hourly); "
+                            "decisions and the audit trail are kept")
     serve.add_argument("--accept-broken-audit-trail", action="store_true",
                        help="serve even though 'priorauth audit verify' finds the audit trail "
                             "broken (logged, and recorded in the trail)")
@@ -80,7 +86,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; returns the exit status."""
     try:
-        check_listen_host(args.host, sign_in_enabled=False)
+        check_listen_host(args.host, sign_in_enabled=_has_accounts(args))
     except NotLoopback as exc:
         print(f"priorauth: error: {exc}", file=sys.stderr)
         return 2
@@ -113,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = create_app(args.data_dir, limits=limits, allowed_hosts=hosts,
                          accept_broken_audit_trail=args.accept_broken_audit_trail,
-                         database_url=args.database_url)
+                         database_url=args.database_url, idle_minutes=args.idle_minutes,
+                         retention_days=args.retention_days)
     except BrokenAuditTrail as exc:
         print(f"priorauth: error: {exc}; not serving it (see 'priorauth audit verify'; "
               "--accept-broken-audit-trail serves it anyway)", file=sys.stderr)
@@ -122,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"priorauth: error: cannot use data folder {args.data_dir}: "
               f"{exc.strerror or exc}", file=sys.stderr)
         return 2
-    except (*DatabaseError, RuntimeError) as exc:
+    except (*DatabaseError, RuntimeError) as exc:  # type: ignore[misc]
         where = "the PostgreSQL database" if args.database_url else f"the database in " \
                                                                     f"{args.data_dir}"
         print(f"priorauth: error: cannot use {where}: {' '.join(str(exc).split())}",
@@ -136,3 +143,28 @@ def run(args: argparse.Namespace) -> int:
           "(Ctrl+C to stop)", file=sys.stderr)
     uvicorn.Server(config).run()
     return 0
+
+
+def _has_accounts(args: argparse.Namespace) -> bool:
+    """Whether the store of ``args`` has an account (sign-in on); ``False`` when it cannot
+    be read yet (the server start reports why)."""
+    from pathlib import Path
+
+    try:
+        from priorauth.web.db import connect
+    except ImportError:
+        return False
+    target = args.database_url or Path(args.data_dir) / "priorauth.sqlite3"
+    if not args.database_url and not Path(target).is_file():
+        return False
+    try:
+        db = connect(target, readonly=True)
+    except Exception:  # noqa: BLE001 - any failure: no accounts known
+        return False
+    try:
+        return "users" in db.tables() and db.execute(
+            "SELECT count(*) FROM users").fetchone()[0] > 0
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        db.close()

@@ -17,7 +17,7 @@
   const textCache = new Map();
   let showing = 0;
 
-  reviewer.value = window.localStorage.getItem("priorauth.reviewer") || "";
+  if (!reviewer.readOnly) reviewer.value = window.localStorage.getItem("priorauth.reviewer") || "";
   reviewer.addEventListener("change", () => {
     window.localStorage.setItem("priorauth.reviewer", reviewer.value.trim());
   });
