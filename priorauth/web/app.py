@@ -109,7 +109,8 @@ class Guard:
                 out.setdefault("Content-Security-Policy", CSP)
                 out.setdefault("Cache-Control", "no-store")
                 out["X-Content-Type-Options"] = "nosniff"
-                out["Referrer-Policy"] = "no-referrer"
+                # same-origin, not no-referrer: with no-referrer a form post sends "Origin: null"
+                out["Referrer-Policy"] = "same-origin"
                 out["X-Frame-Options"] = "DENY"
             await send(message)
 
