@@ -103,6 +103,7 @@ PLUGIN_MODULES: tuple[str, ...] = (
     "priorauth.cli_serve",
     "priorauth.cli_audit",
     "priorauth.cli_users",
+    "priorauth.cli_export_gold",
     "priorauth.cli_fhir",
 )
 
