@@ -158,6 +158,11 @@ DATE_RANGE = re.compile(rf"\b(?P<a>{_FULL_DATE})\s*(?:to|through|thru|until|-|â€
 RANGE = re.compile(r"\bfrom\s+(?P<a>[^,;]{3,25}?)\s+(?:to|through|until|-)\s+(?P<b>[^,;]{3,25}?)(?=[\s,.;)]|$)", re.I)
 
 
+# the words before a duration that make it the length of an effect, not of a treatment
+EFFECT_BEFORE = re.compile(r"\b(?:helped|helps|relief|relieved|better|improved|benefit(?:ed)?|"
+                           r"worked|lasted)\s+(?:for\s+|x\s*|about\s+|only\s+)*$", re.I)
+
+
 def _num(text: str) -> float | None:
     t = text.lower().strip()
     if t in NUMBER_WORDS:
@@ -208,6 +213,8 @@ def find_durations(text: str, ref: date | None) -> list[Found[Duration]]:
         unit = m.group("unit")
         if re.match(r"\s*-?\s*olds?\b", text[m.end():m.end() + 6], re.I):
             continue  # "68-year-old", "a 9 year old": an age, not a duration
+        if EFFECT_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue  # "helped a few days", "relief for 2 weeks": how long the effect lasted
         if unit.lower() in ("m", "d", "y", "w") and not text[m.start():m.end()].lower().lstrip().startswith("x"):
             # bare single letters only after "x" ("x6w"), never "5 m" of distance
             continue

@@ -45,6 +45,15 @@ def test_dates_resolve_against_the_note_date(text, when):
     assert V.find_dates(text, REF)[0].value == when
 
 
+@pytest.mark.parametrize(("text", "days"), [
+    ("Medrol dosepak sometime in August - helped a few days.", []),  # how long it helped
+    ("ibuprofen gave relief for 2 weeks, then stopped working", []),
+    ("meloxicam x 8 weeks without relief", [56]),  # counterexample: the treatment's length
+])
+def test_a_duration_of_the_effect_is_not_the_treatments(text, days):
+    assert [f.value.days for f in V.find_durations(text, REF)] == days
+
+
 @pytest.mark.parametrize(("text", "outcome"), [
     ("No improvement after 8 weeks of PT", "failed"),
     ("meloxicam x 8 wks w/o relief", "failed"),
