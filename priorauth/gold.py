@@ -59,3 +59,47 @@ def load_cases(root: str | Path) -> list[GoldCase]:
         return [load_case(root)]
     return [load_case(p) for p in sorted(root.iterdir())
             if p.is_dir() and (p / "expected.json").exists()]
+
+
+@dataclass(frozen=True)
+class OverrideRate:
+    """How often reviewers corrected the machine on one criterion (``priorauth export-gold``
+    folders: ``expected.json`` ``criteria`` are the nodes a reviewer confirmed or corrected,
+    ``overrides`` the ones they corrected)."""
+
+    id: str
+    reviewed: int
+    overridden: int
+
+    @property
+    def rate(self) -> float:
+        return self.overridden / self.reviewed if self.reviewed else 0.0
+
+
+def override_rates(root: str | Path) -> list[OverrideRate]:
+    """Per criterion (outline order), the cases where a reviewer confirmed or corrected it and
+    the cases where they overrode the machine; empty when no case carries ``overrides``."""
+    root = Path(root)
+    reviewed: dict[str, int] = {}
+    overridden: dict[str, int] = {}
+    seen_overrides = False
+    for path in sorted(root.rglob("expected.json")):
+        expected = json.loads(path.read_text("utf-8"))
+        if "overrides" not in expected:
+            continue
+        seen_overrides = True
+        for node in expected.get("criteria", {}):
+            reviewed[node] = reviewed.get(node, 0) + 1
+        for node, change in expected["overrides"].items():
+            if change.get("machine") != change.get("reviewer"):
+                overridden[node] = overridden.get(node, 0) + 1
+                reviewed.setdefault(node, 1)
+    if not seen_overrides:
+        return []
+
+    def outline(node: str) -> tuple:
+        head, *rest = node.split(".")
+        return (head, *(int(p) if p.isdigit() else 0 for p in rest))
+
+    return [OverrideRate(n, reviewed[n], overridden.get(n, 0))
+            for n in sorted(reviewed, key=outline)]

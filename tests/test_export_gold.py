@@ -64,3 +64,37 @@ def test_a_corrected_and_referred_case_is_exported_and_evaluated(tmp_path, capsy
     report = capsys.readouterr().out
     assert status in (0, 1), report
     assert json.loads(report)
+
+
+def test_override_rates_and_the_notebook_show_them(tmp_path, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    from priorauth.gold import override_rates
+
+    gold = tmp_path / "gold"
+    for name, overrides, criteria in (
+            ("a", {"ind.1": {"machine": "met", "reviewer": "not_met"}},
+             {"ind.1": "not_met", "non.1": "not_met"}),
+            ("b", {}, {"ind.1": "met"})):
+        case = gold / name
+        case.mkdir(parents=True)
+        (case / "n.txt").write_bytes(NOTE.read_bytes())
+        (case / "request.json").write_text(json.dumps({"cpt": ["72131"], "age": 57,
+                                                       "request_date": "2026-10-14"}))
+        (case / "expected.json").write_text(json.dumps({
+            "determination": "meets_criteria", "criteria": criteria, "overrides": overrides,
+            "why": "test"}))
+    rates = {r.id: (r.reviewed, r.overridden) for r in override_rates(gold)}
+    assert rates == {"ind.1": (2, 1), "non.1": (1, 0)}
+    assert override_rates(Path(__file__).resolve().parents[1] / "sample_notes") == []
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "validation.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    monkeypatch.setenv("PRIORAUTH_GOLD_DIR", str(gold))
+    monkeypatch.delenv("PRIORAUTH_METRICS_OUT", raising=False)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "ind.1" in text and "50%" in text
