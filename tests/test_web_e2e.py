@@ -112,7 +112,8 @@ def test_upload_pdf_open_evidence_highlight_on_right_page_and_decision_survives_
         page, server):
     _upload(page, server, str(PDF), cpt="72125", request_date="2026-10-14", age="68")
     headline = page.inner_text("#determination h1")
-    assert headline.startswith("MEETS CRITERIA")
+    assert headline.startswith("Meets criteria — ")  # the indication in words
+    assert page.inner_text("#determination .verdict-line").startswith("MEETS CRITERIA")
 
     page.click("#expand-all")
     quote = page.locator("#crit-ind\\.1\\.1 .quote", has_text=PAGE2_QUOTE).first
@@ -216,7 +217,7 @@ def test_discarded_facts_are_shown_on_request(page, server):
     page.click("#discarded > summary")
     rows = page.locator("#discarded tbody tr")
     assert rows.count() > 0
-    assert "negated" in page.inner_text("#discarded tbody")
+    assert "— denied" in page.inner_text("#discarded tbody")  # in words; rule ids in details
 
 
 def test_malicious_note_is_rendered_inert(page, server):

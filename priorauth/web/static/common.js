@@ -59,5 +59,34 @@ window.priorauth = (function () {
     }
   }
 
-  return { setStage, startClock, poll, detailText };
+  // Timestamps are stored in UTC; people read them in their own time zone.
+  const TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+    timeZoneName: "short",
+  });
+
+  function localTime(iso) {
+    if (!iso) return "";
+    let text = String(iso);
+    // "2026-10-14 09:30:00" (no zone) is UTC as stored
+    if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) text = text.replace(" ", "T") + "Z";
+    const when = new Date(text);
+    return Number.isNaN(when.getTime()) ? String(iso) : TIME_FORMAT.format(when);
+  }
+
+  // Every <time datetime="..."> on the page, shown in local time (the UTC value as its title).
+  function localizeTimes(root) {
+    (root || document).querySelectorAll("time[datetime]").forEach((el) => {
+      if (el.dataset.local) return;
+      const shown = localTime(el.getAttribute("datetime"));
+      if (!shown) return;
+      el.title = el.getAttribute("datetime") + " (UTC as stored)";
+      el.textContent = shown;
+      el.dataset.local = "1";
+    });
+  }
+
+  localizeTimes(document);
+
+  return { setStage, startClock, poll, detailText, localTime, localizeTimes };
 })();

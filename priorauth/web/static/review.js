@@ -37,7 +37,10 @@
   }
 
   // ---- evidence viewer -------------------------------------------------------------------
+  // The chart viewer (chart.js: every page, thumbnails, search, TIFF pages) shows quotes when
+  // it is loaded; the code below is its fallback.
   async function showEvidence(button) {
+    if (window.priorauthChart) return window.priorauthChart.showQuote(button);
     const d = button.dataset;
     const token = ++showing;
     document.querySelectorAll(".quote.selected").forEach((b) => b.classList.remove("selected"));
@@ -173,7 +176,7 @@
     const final = data.current.final;
     const finalState = $("#final-state");
     finalState.textContent = final
-      ? LABEL[final.action] + " by " + final.reviewer + " at " + final.timestamp +
+      ? LABEL[final.action] + " by " + final.reviewer + " at " + window.priorauth.localTime(final.timestamp) +
         (final.comment ? ": \u201c" + final.comment + "\u201d" : "")
       : "No decision recorded yet.";
     finalState.dataset.action = final ? final.action : "";
@@ -183,7 +186,7 @@
     for (const d of data.decisions) {
       const row = document.createElement("tr");
       row.className = "audit-row";
-      [d.timestamp, d.reviewer, d.criterion_id, d.action, d.previous_action || "", d.comment]
+      [window.priorauth.localTime(d.timestamp), d.reviewer, d.criterion_id, d.action, d.previous_action || "", d.comment]
         .forEach((text) => cell(row, text));
       body.appendChild(row);
     }
