@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -86,13 +87,37 @@ class OcrBudget:
     Args:
         seconds: Wall-clock seconds for all OCR of the review, from when the budget is made.
         pages: Most pages OCRed in the review.
+        on_progress: See :attr:`on_progress`.
     """
 
-    def __init__(self, seconds: float = 300.0, pages: int = 200) -> None:
+    def __init__(self, seconds: float = 300.0, pages: int = 200, *,
+                 on_progress: Callable[[int, int], None] | None = None) -> None:
         self.seconds = seconds
         self.pages = pages
         self.deadline = time.monotonic() + seconds
         self.pages_left = pages
+        #: Called with (pages OCRed, pages to OCR so far) as each page is read (from OCR
+        #: worker threads).
+        self.on_progress = on_progress
+        self.planned = 0
+        self.done = 0
+        self._lock = threading.Lock()
+
+    def plan(self, pages: int) -> None:
+        """Count ``pages`` more pages about to be OCRed (progress)."""
+        with self._lock:
+            self.planned += pages
+            done, planned = self.done, self.planned
+        if self.on_progress is not None and pages:
+            self.on_progress(done, planned)
+
+    def page_done(self, _index: int = 0) -> None:
+        """One more page OCRed (progress)."""
+        with self._lock:
+            self.done += 1
+            done, planned = self.done, self.planned
+        if self.on_progress is not None:
+            self.on_progress(done, planned)
 
     def remaining(self) -> float:
         """Seconds left (0 when spent)."""
@@ -412,6 +437,7 @@ def _ocr_document(
     todo = todo[: budget.take(len(todo))]
     if not todo or budget.remaining() <= 0:
         return results
+    budget.plan(len(todo))
     try:
         fresh = _ocr.ocr_pages(
             lambda index: render_gray(pdf, index, dpi=options.ocr_dpi),
@@ -420,6 +446,7 @@ def _ocr_document(
             lang=options.ocr_lang,
             timeout=budget.remaining(),
             partial=True,
+            on_page=budget.page_done,
         )
     except OcrUnavailable as exc:
         raise ChartReadError(f"{name}: {which} has no text layer and {exc}") from None

@@ -548,6 +548,7 @@ def ocr_pages(
     timeout: float = 600.0,
     workers: int | None = None,
     partial: bool = False,
+    on_page: Callable[[int], None] | None = None,
 ) -> dict[int, OcrResult]:
     """OCR many pages in parallel, within one wall-clock time limit.
 
@@ -561,6 +562,7 @@ def ocr_pages(
         workers: Threads feeding tesseract (default: the number of cores). At most one
             tesseract per core runs in the whole process whatever this says.
         partial: On expiry return the pages finished so far instead of raising.
+        on_page: Called with each page's index as its OCR finishes (in a worker thread).
 
     Returns:
         The result of each page, by index.
@@ -599,7 +601,10 @@ def ocr_pages(
                 )
 
             try:
-                return _read_page(image, ruled, read, dpi=dpi)
+                result = _read_page(image, ruled, read, dpi=dpi)
+                if on_page is not None:
+                    on_page(index)
+                return result
             except TimeoutError:
                 if remaining > _PAGE_TIMEOUT:
                     raise OcrError(

@@ -54,7 +54,8 @@ def lane_of(paths: Sequence[Path], *, small_max_bytes: int = SMALL_MAX_BYTES) ->
 
 
 def run_review(paths: Sequence[Path], names: Sequence[str], request: ReviewRequest, *,
-               on_stage: Callable[[str], None], max_pages: int, max_bytes: int) -> Review:
+               on_stage: Callable[[str], None], max_pages: int, max_bytes: int,
+               on_ocr: Callable[[int, int], None] | None = None) -> Review:
     """Review a chart like :func:`priorauth.review.review_chart`, reporting each stage.
 
     Args:
@@ -64,14 +65,16 @@ def run_review(paths: Sequence[Path], names: Sequence[str], request: ReviewReque
         on_stage: Called with ``"reading"``, ``"extracting"``, ``"scoring"``.
         max_pages: Page limit per PDF.
         max_bytes: Size limit per file.
+        on_ocr: Called with (pages OCRed, pages to OCR) as each scanned page is read.
 
     Raises:
         ChartReadError: A file cannot be read (the message names the stored file).
     """
+    from priorauth.extract.ingest import OcrBudget
     from priorauth.review import review_chart
 
     return review_chart(paths, request, names=names, on_stage=on_stage, max_pages=max_pages,
-                        max_bytes=max_bytes)
+                        max_bytes=max_bytes, ocr_budget=OcrBudget(on_progress=on_ocr))
 
 
 class ReviewRunner:
@@ -91,6 +94,8 @@ class ReviewRunner:
         self.max_pages = max_pages
         self.max_bytes = max_bytes
         self.small_max_bytes = small_max_bytes
+        #: OCR progress of each review run by this server: (pages read, pages to read).
+        self.ocr_progress: dict[str, tuple[int, int]] = {}
         self._pools = {lane: ThreadPoolExecutor(max_workers=1,
                                                 thread_name_prefix=f"priorauth-review-{lane}")
                        for lane in LANES}
@@ -115,11 +120,15 @@ class ReviewRunner:
 
         self._review(review_id, paths, names, request, on_stage)
 
+    def _ocr(self, review_id: str, done: int, total: int) -> None:
+        self.ocr_progress[review_id] = (done, total)
+
     def _review(self, review_id: str, paths: list[Path], names: list[str],
                 request: ReviewRequest, on_stage: Callable[[str], None]) -> None:
         try:
             review = run_review(paths, names, request, on_stage=on_stage,
-                                max_pages=self.max_pages, max_bytes=self.max_bytes)
+                                max_pages=self.max_pages, max_bytes=self.max_bytes,
+                                on_ocr=lambda done, total: self._ocr(review_id, done, total))
         except ChartReadError as exc:
             message = str(exc)
             for path, name in zip(paths, names, strict=True):

@@ -104,9 +104,12 @@ def printable_report(request: Request, review_id: str = PathParam(pattern=REVIEW
 
 @router.get("/api/reviews/{review_id}/status", dependencies=[Depends(api_user)])
 def status(request: Request, review_id: str = PathParam(pattern=REVIEW_ID)):
-    row = ctx(request).row_or_404(review_id)
+    c = ctx(request)
+    row = c.row_or_404(review_id)
+    ocr = c.runner.ocr_progress.get(review_id)
     return {"id": row.id, "status": row.status, "error": row.error,
-            "stages": list(STAGES), "done": row.status in ("done", "failed")}
+            "stages": list(STAGES), "done": row.status in ("done", "failed"),
+            "ocr": {"done": ocr[0], "total": ocr[1]} if ocr else None}
 
 
 @router.get("/api/reviews/{review_id}", dependencies=[Depends(api_user)])

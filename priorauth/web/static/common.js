@@ -52,6 +52,11 @@ window.priorauth = (function () {
       } else {
         failures = 0;
         setStage(data.status);
+        const ocrEl = document.getElementById("ocr-progress");
+        if (ocrEl && data.ocr && data.ocr.total) {
+          ocrEl.hidden = false;
+          ocrEl.textContent = "OCR: " + data.ocr.done + " of " + data.ocr.total + " scanned pages read";
+        }
         if (data.status === "done") return onDone(data);
         if (data.status === "failed") return onFail(data.error || "The review failed.");
       }
