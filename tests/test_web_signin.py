@@ -220,3 +220,37 @@ def test_non_loopback_listening_needs_sign_in():
     with pytest.raises(NotLoopback):
         check_listen_host("0.0.0.0", sign_in_enabled=False)
     check_listen_host("0.0.0.0", sign_in_enabled=True)
+
+
+def test_an_idle_session_ends(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    _add_user(data, "Nurse Ann", "nurse", monkeypatch)
+    app = create_app(data, allowed_hosts=["testserver"], idle_minutes=0.5 / 60)
+    with _client(app) as client:
+        _sign_in(client, "Nurse Ann")
+        assert client.get("/", follow_redirects=False).status_code == 200
+        time.sleep(0.8)
+        assert client.get("/", follow_redirects=False).headers["location"] == "/signin"
+    app.state.store.close()
+
+
+def test_serve_refuses_an_unreachable_postgres_url_in_one_line(tmp_path, capsys):
+    status = main(["serve", "--data-dir", str(tmp_path / "d"), "--database-url",
+                   "postgresql://nobody@127.0.0.1:1/none", "--port", "8799"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1
+    assert "cannot use the PostgreSQL database" in err
+
+
+def test_serve_allows_a_non_loopback_host_only_with_accounts(tmp_path, monkeypatch, capsys):
+    import argparse
+
+    from priorauth.cli_serve import _has_accounts
+
+    data = tmp_path / "data"
+    assert main(["serve", "--host", "0.0.0.0", "--data-dir", str(data)]) == 2
+    assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err
+    args = argparse.Namespace(database_url=None, data_dir=str(data))
+    assert not _has_accounts(args)
+    _add_user(data, "Nurse Ann", "nurse", monkeypatch)
+    assert _has_accounts(args)
