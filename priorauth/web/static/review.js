@@ -119,6 +119,16 @@
     refer_to_physician: "Referred to physician",
   };
 
+  // corrections and physician decisions have their own words; anything else, its name
+  const MORE = {
+    set_met: "set met", set_not_met: "set not met", set_unknown: "set unknown",
+    clear_override: "given back to the machine", physician_approve: "Approved by the physician",
+    physician_adverse: "Adverse determination by the physician",
+  };
+  function label(action) {
+    return LABEL[action] || MORE[action] || String(action).replace(/_/g, " ");
+  }
+
   function showDecisionError(message) {
     decisionError.textContent = message;
     decisionError.hidden = !message;
@@ -167,7 +177,7 @@
       li.classList.remove("reviewer-agree", "reviewer-disagree");
       const parts = [];
       if (current) {
-        parts.push(LABEL[current.action] + " by " + current.reviewer);
+        parts.push(label(current.action) + " by " + current.reviewer);
         li.classList.add("reviewer-" + current.action);
       }
       if (comments[key]) parts.push(comments[key] + " comment" + (comments[key] > 1 ? "s" : ""));
@@ -176,7 +186,7 @@
     const final = data.current.final;
     const finalState = $("#final-state");
     finalState.textContent = final
-      ? LABEL[final.action] + " by " + final.reviewer + " at " + window.priorauth.localTime(final.timestamp) +
+      ? label(final.action) + " by " + final.reviewer + " at " + window.priorauth.localTime(final.timestamp) +
         (final.comment ? ": \u201c" + final.comment + "\u201d" : "")
       : "No decision recorded yet.";
     finalState.dataset.action = final ? final.action : "";
