@@ -26,7 +26,7 @@ _MRI_NOT_POSSIBLE = re.compile(r"^MRI not possible: (\w+)$")
 HEAD = {
     "meets_criteria": "Meets criteria",
     "not_met": "Criteria not met — refer to a clinical reviewer",
-    "insufficient_documentation": "Insufficient documentation — ask the provider",
+    "insufficient_documentation": "Insufficient documentation",
     "not_applicable": "Not applicable",
 }
 ASSERTION = {
@@ -181,9 +181,15 @@ def headline(review: Review) -> str:
         return f"{head}: {_lower_first(met_non[0].text)}"
     if value == "insufficient_documentation":
         if review.missing:
-            names = "; ".join(_lower_first(short(texts[m.indication], 70))
-                              for m in review.missing if m.indication in texts)
-            return f"{head} — in play but not documented: {names}"
+            first = review.missing[0]
+            leaves = [_lower_first(short(texts.get(x, x), 60)) for x in first.unknown]
+            ask = "; ".join(leaves[:2]) + (f" (and {len(leaves) - 2} more)"
+                                           if len(leaves) > 2 else "")
+            more = (f" (and {len(review.missing) - 1} more indication"
+                    f"{'s' if len(review.missing) > 2 else ''})" if len(review.missing) > 1
+                    else "")
+            return (f"{head} — {_lower_first(short(texts.get(first.indication, ''), 80))} is "
+                    f"in play{more}: ask the provider for: {ask}")
         if met_ind:
             return (f"{HEAD['insufficient_documentation']} — "
                     f"{_lower_first(met_ind[0].text)} is met, but see the alerts")
@@ -210,7 +216,12 @@ def reason_sentences(review: Review) -> list[Sentence]:
             text = _ids_in_words(reason, texts)
             text = re.sub(r"^(non-)?indication “", lambda m: ("the non-indication “" if m.group(1)
                                                               else "the indication “"), text)
-        out.append(Sentence(_sentence(text), _first_quote(by_id.get(ids[0])) if ids else None))
+        quote = _first_quote(by_id.get(ids[0])) if ids else None
+        if quote is None and ask:  # what put the indication in play
+            quote = next((c.evidence[0] for c in review.criteria
+                          if c.id.startswith(ask.group(1) + ".") and c.status == Status.met
+                          and c.evidence), None)
+        out.append(Sentence(_sentence(text), quote))
     return out
 
 
