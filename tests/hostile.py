@@ -44,46 +44,46 @@ def _pdf(objects: list[bytes]) -> bytes:
     return out.getvalue()
 
 
+def _deflate(chunks: list[bytes]) -> bytes:
+    packer = zlib.compressobj(9)
+    return b"".join([*(packer.compress(chunk) for chunk in chunks), packer.flush()])
+
+
+def _one_page_pdf(content: bytes, *, compressed: bool = True, resources: bytes = b"",
+                  extra: list[bytes] | None = None) -> bytes:
+    """A one-page letter PDF whose page draws ``content`` (objects 5.. are ``extra``)."""
+    flate = b" /Filter /FlateDecode" if compressed else b""
+    return _pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        + resources + b" >>",
+        b"<< /Length %d%s >>\nstream\n" % (len(content), flate) + content + b"\nendstream",
+        *(extra or []),
+    ])
+
+
 def operator_bomb(folder: Path, *, operators: int = 30_000_000) -> Path:
     """A one-page PDF whose content stream inflates to ``operators`` path operators
     (``0 0 m 1 1 l S``): ~816 KB on disk, 420 MB inflated at the default."""
     unit = b"0 0 m 1 1 l S\n"
-    chunk = unit * 100_000
-    packer = zlib.compressobj(9)
-    parts = [packer.compress(chunk) for _ in range(operators // 100_000)]
-    parts.append(packer.compress(unit * (operators % 100_000)))
-    parts.append(packer.flush())
-    stream = b"".join(parts)
+    stream = _deflate([unit * 100_000] * (operators // 100_000) + [unit * (operators % 100_000)])
     path = folder / "operator_bomb.pdf"
-    path.write_bytes(_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream
-        + b"\nendstream",
-    ]))
+    path.write_bytes(_one_page_pdf(stream))
     return path
 
 
 def image_bomb(folder: Path, *, side: int = 40_000) -> Path:
     """A one-page PDF holding a ``side`` x ``side`` grey image (1.6 G pixels at the
     default) stored in a few KB of Flate."""
-    packer = zlib.compressobj(9)
-    row = b"\xff" * side
-    parts = [packer.compress(row) for _ in range(side)]
-    parts.append(packer.flush())
-    stream = b"".join(parts)
+    stream = _deflate([b"\xff" * side] * side)
+    image = (b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+             b"/BitsPerComponent 8 /Length %d /Filter /FlateDecode >>\nstream\n"
+             % (side, side, len(stream)) + stream + b"\nendstream")
     path = folder / "image_bomb.pdf"
-    path.write_bytes(_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /XObject << /Im0 5 0 R >> >> >>",
-        b"<< /Length 33 >>\nstream\nq 612 0 0 792 0 0 cm /Im0 Do Q\n\nendstream",
-        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-        b"/BitsPerComponent 8 /Length %d /Filter /FlateDecode >>\nstream\n"
-        % (side, side, len(stream)) + stream + b"\nendstream",
-    ]))
+    path.write_bytes(_one_page_pdf(b"q 612 0 0 792 0 0 cm /Im0 Do Q\n", compressed=False,
+                                   resources=b"/Resources << /XObject << /Im0 5 0 R >> >>",
+                                   extra=[image]))
     return path
 
 
