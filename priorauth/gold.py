@@ -11,7 +11,7 @@ from pathlib import Path
 
 from priorauth.models import ReviewRequest
 
-CHART_SUFFIXES = {".txt", ".pdf", ".text"}
+CHART_SUFFIXES = {".txt", ".pdf", ".text", ".tif", ".tiff"}  # a TIFF is a fax (extract/tiff.py)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,65 @@ def test_damaged_tiff_is_refused_with_one_line(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
     assert "cut.tif: TIFF is damaged or truncated and cannot be read" in err
+
+
+def _patched(blob: bytes, patch) -> bytes:
+    """A little-endian TIFF with its first IFD changed by ``patch(data, ifd, entries)``."""
+    import struct
+
+    data = bytearray(blob)
+    ifd = struct.unpack("<I", data[4:8])[0]
+    entries = struct.unpack("<H", data[ifd:ifd + 2])[0]
+    patch(data, ifd, entries)
+    return bytes(data)
+
+
+def test_a_tiff_whose_pages_loop_is_read_once_not_forever():
+    import struct
+
+    def loop(data, ifd, entries):
+        at = ifd + 2 + 12 * entries
+        data[at:at + 4] = struct.pack("<I", ifd)  # the next page is this page again
+
+    blob = _patched(_tiff_bytes([Image.new("1", (50, 50), 1)]), loop)
+    started = time.monotonic()
+    assert check_bytes("loop.tif", blob) == "tiff"
+    assert time.monotonic() - started < 5
+
+
+def test_a_tiff_header_claiming_billions_of_pixels_is_refused_without_decoding():
+    import struct
+
+    def huge(data, ifd, entries):
+        for k in range(entries):
+            at = ifd + 2 + 12 * k
+            tag, kind = struct.unpack("<HH", data[at:at + 4])
+            if tag in (256, 257):  # width, height
+                data[at + 8:at + 12] = (struct.pack("<H", 60000) + b"\0\0" if kind == 3
+                                        else struct.pack("<I", 60000))
+
+    blob = _patched(_tiff_bytes([Image.new("1", (8, 8), 1)]), huge)
+    with pytest.raises(ChartReadError) as caught:
+        check_bytes("bomb.tif", blob)
+    assert str(caught.value).startswith("bomb.tif: TIFF ")
+    assert "pixels" in str(caught.value) or "image size limit" in str(caught.value)
+
+
+@needs_tesseract
+def test_a_chart_folder_with_a_tiff_fax_is_reviewed_by_batch(fax_tiff, tmp_path):
+    import shutil
+
+    case = tmp_path / "in" / "fax-case"
+    case.mkdir(parents=True)
+    shutil.copy(fax_tiff, case / "fax.tiff")
+    (case / "request.json").write_text(json.dumps(
+        {"cpt": ["72131"], "request_date": "2026-10-14", "age": 57, "sex": "F"}))
+    out = tmp_path / "results.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "priorauth", "batch", str(tmp_path / "in"), "--out", str(out),
+         "--workers", "1", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["chart"] == "fax-case" and record["ok"], record
+    assert record["review"]["documents"] == [{"name": "fax.tiff", "kind": "tiff", "pages": 2}]
+    assert record["review"]["determination"] == "meets_criteria"
