@@ -237,6 +237,9 @@ def test_keyboard_shortcuts_and_the_help_overlay(page, server, shots):
     first_time = page.locator("#audit-table tbody tr").first.locator("td").first.inner_text()
     assert re.search(r"\b(EST|EDT)\b", first_time), first_time
     assert "T" not in first_time.split(",")[0] and "Z" not in first_time
+    received = page.locator("#case time").first
+    assert re.search(r"\b(EST|EDT)\b", received.inner_text())
+    assert received.get_attribute("datetime").endswith(("Z", "+00:00"))  # stored in UTC
 
 
 def test_words_not_ids_and_ids_behind_the_details_toggle(page, server, shots):
@@ -256,7 +259,9 @@ def test_words_not_ids_and_ids_behind_the_details_toggle(page, server, shots):
     assert not ID_PATTERN.search(visible), ID_PATTERN.search(visible)
     assert not re.search(r"\[\d+:\d+\]", visible)
 
-    # met subtrees are one line: the met indication's parts are not shown
+    # met subtrees are one line: the met indication's parts are not shown, and the page is
+    # a few screens long (it was ~8,900 px at 1440 px wide with the met subtree open)
+    assert page.evaluate("document.documentElement.scrollHeight") < 4500
     assert page.is_visible("#crit-ind\\.1 > details > summary")
     assert not page.is_visible("#crit-ind\\.1\\.1 > details > summary")
 
@@ -293,3 +298,11 @@ def test_a_multi_page_tiff_fax_uploaded_is_reviewed_and_shown_page_by_page(
     assert page.evaluate("document.getElementById('page-img').naturalWidth") > 0
     assert page.locator("#boxes .hl").count() >= 1
     _both_widths(page, shots, "tiff")
+
+    # search reaches the OCR text of the fax and boxes the hit on its page image
+    page.fill("#search-input", "device clinic")
+    page.press("#search-input", "Enter")
+    page.wait_for_selector("#viewer[data-search='1'][data-state=highlighted][data-page='2']")
+    assert page.locator("#boxes .hl.search-hit").count() == 1
+    left, top, right, bottom = _drawn(page, "#boxes .hl.search-hit")
+    assert 0 < left < right < 1 and 0 < top < bottom < 1
