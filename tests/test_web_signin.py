@@ -190,6 +190,11 @@ def test_worklist_search_filter_and_due_marks(tmp_path, monkeypatch):
     later = datetime.now(UTC) + timedelta(days=4)
     rows = {r["patient_name"]: r for r in worklist_rows(app.state.ctx, today=later)}
     assert rows["Ann Example"]["overdue"] and not rows["Bob Other"]["overdue"]
+    due = datetime.fromisoformat(rows["Ann Example"]["due"].replace("Z", "+00:00"))
+    rows = {r["patient_name"]: r for r in worklist_rows(app.state.ctx,
+                                                         today=due - timedelta(seconds=1))}
+    assert rows["Ann Example"]["due_today"] and not rows["Ann Example"]["overdue"]
+    assert not rows["Bob Other"]["due_today"]
     app.state.store.close()
 
 

@@ -17,7 +17,7 @@ from starlette.formparsers import MultiPartException
 
 from priorauth.models import ReviewRequest
 from priorauth.web import fhir_upload
-from priorauth.web.context import actor, ctx
+from priorauth.web.context import actor, api_user, ctx
 from priorauth.web.store import DocumentRow, ReviewerNameError, clean_reviewer_name
 from priorauth.web.uploads import UploadRejected, check_upload, display_name, store_file
 
@@ -95,6 +95,7 @@ def parse_request(form) -> ReviewRequest:
 async def upload(request: Request):
     c = ctx(request)
     limits = c.limits
+    await run_in_threadpool(api_user, request)  # 401 before a body is read
     try:
         form = await request.form(max_files=limits.max_files, max_fields=30,
                                   max_part_size=65_536)
