@@ -6,7 +6,8 @@ page by page like scanned PDFs.
 sign-in dependency as the other document endpoints):
 
 - ``GET /api/reviews/{id}/chart``: the documents, each with its pages (number, size in
-  points, read by OCR or not; a text note has one page without an image).
+  points; a text note has one page without an image). Listed without OCR, so a long scan
+  is listed at once.
 - ``GET /api/reviews/{id}/chart/{position}/pages/{page}.png?scale=``: a page image of a PDF
   or TIFF document (``scale`` 0.15-3 pixels per point; thumbnails use 0.2).
 - ``GET /api/reviews/{id}/chart/{position}/boxes?page=&start=&end=``: where
@@ -92,13 +93,13 @@ class _TextCache:
     """The pages read of each document file, for the last few files."""
 
     def __init__(self, size: int = 32) -> None:
-        self._items: OrderedDict[tuple[str, int, int], Any] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int, int, str], Any] = OrderedDict()
         self._lock = threading.Lock()
         self._size = size
 
-    def get(self, path: Path, read: Callable[[Path], Any]) -> Any:
+    def get(self, path: Path, read: Callable[[Path], Any], mode: str = "") -> Any:
         info = path.stat()
-        key = (str(path), info.st_mtime_ns, info.st_size)
+        key = (str(path), info.st_mtime_ns, info.st_size, mode)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -140,25 +141,31 @@ def chart_router(*, store: Any, uploads: Path, max_pages: int, max_bytes: int,
                 return doc
         raise HTTPException(404, "no such document")
 
-    def read(path: Path):
+    def read(path: Path, *, ocr: bool = True):
         try:
-            return read_document(path, max_pages=max_pages, max_bytes=max_bytes)
+            return read_document(path, max_pages=max_pages, max_bytes=max_bytes, ocr=ocr)
         except ChartReadError:
             raise HTTPException(404, "document cannot be read") from None
 
     def pages_of(review_id: str, doc) -> Any:
-        return texts.get(uploads / review_id / doc.stored_name, read)
+        """The pages as the review read them (OCR from the process's cache when it has it)."""
+        return texts.get(uploads / review_id / doc.stored_name, read, "text")
+
+    def layout_of(review_id: str, doc) -> Any:
+        """The pages and their sizes, without OCR."""
+        return texts.get(uploads / review_id / doc.stored_name,
+                         lambda path: read(path, ocr=False), "layout")
 
     @router.get("/api/reviews/{review_id}/chart")
     async def chart(review_id: str = PathParam(pattern=REVIEW_ID)):
         finished(review_id)
         out = []
         for doc in documents(review_id):
-            read_doc = await run_in_threadpool(pages_of, review_id, doc)
+            read_doc = await run_in_threadpool(layout_of, review_id, doc)
             out.append({
                 "position": doc.position, "name": doc.name, "kind": doc.kind,
                 "paged": doc.kind in PAGED_KINDS,
-                "pages": [{"number": p.number, "ocr": p.ocr,
+                "pages": [{"number": p.number,
                            "width": p.size[0] if p.size else None,
                            "height": p.size[1] if p.size else None}
                           for p in read_doc.pages]})
