@@ -182,13 +182,12 @@ def headline(review: Review) -> str:
     if value == "insufficient_documentation":
         if review.missing:
             first = review.missing[0]
-            leaves = [_lower_first(short(texts.get(x, x), 60)) for x in first.unknown]
-            ask = "; ".join(leaves[:2]) + (f" (and {len(leaves) - 2} more)"
-                                           if len(leaves) > 2 else "")
+            leaves = [_lower_first(short(texts.get(x, x), 50)) for x in first.unknown]
+            ask = leaves[0] + (f" (and {len(leaves) - 1} more)" if len(leaves) > 1 else "")
             more = (f" (and {len(review.missing) - 1} more indication"
                     f"{'s' if len(review.missing) > 2 else ''})" if len(review.missing) > 1
                     else "")
-            return (f"{head} — {_lower_first(short(texts.get(first.indication, ''), 80))} is "
+            return (f"{head} — {_lower_first(short(texts.get(first.indication, ''), 60))} is "
                     f"in play{more}: ask the provider for: {ask}")
         if met_ind:
             return (f"{HEAD['insufficient_documentation']} — "
@@ -211,7 +210,7 @@ def reason_sentences(review: Review) -> list[Sentence]:
             leaves = [_lower_first(short(texts.get(x, x), 80)) for x in CRITERION_ID.findall(
                 ask.group(2))]
             text = (f"“{_lower_first(texts.get(ask.group(1), ask.group(1)))}” is in play but "
-                    f"not documented: ask the provider about " + "; ".join(leaves))
+                    f"not documented: ask the provider for: " + "; ".join(leaves))
         else:
             text = _ids_in_words(reason, texts)
             text = re.sub(r"^(non-)?indication “", lambda m: ("the non-indication “" if m.group(1)
