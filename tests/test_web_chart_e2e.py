@@ -237,6 +237,9 @@ def test_keyboard_shortcuts_and_the_help_overlay(page, server, shots):
     first_time = page.locator("#audit-table tbody tr").first.locator("td").first.inner_text()
     assert re.search(r"\b(EST|EDT)\b", first_time), first_time
     assert "T" not in first_time.split(",")[0] and "Z" not in first_time
+    audit = page.inner_text("#audit-table")
+    assert "agreed" in audit and not ID_PATTERN.search(audit)  # criteria in words
+    assert "New onset pain or radiculopathy" in audit
     received = page.locator("#case time").first
     assert re.search(r"\b(EST|EDT)\b", received.inner_text())
     assert received.get_attribute("datetime").endswith(("Z", "+00:00"))  # stored in UTC

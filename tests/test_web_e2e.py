@@ -155,7 +155,8 @@ def test_upload_pdf_open_evidence_highlight_on_right_page_and_decision_survives_
     assert "agreed by Test Reviewer" in verdict
     audit = page.locator("#audit-table tbody tr")
     assert audit.count() == 2
-    assert "refer_to_physician" in audit.nth(1).inner_text()
+    assert "Referred to physician" in audit.nth(1).inner_text()  # in words; ids in details
+    assert "ind.1.1" not in audit.nth(0).inner_text()
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "review-page.png"), full_page=False)
     page.screenshot(path=str(ARTIFACTS / "review-page-full.png"), full_page=True)

@@ -129,6 +129,14 @@
     return LABEL[action] || MORE[action] || String(action).replace(/_/g, " ");
   }
 
+  // a criterion by its words (its id is for the details)
+  function criterionWords(criterionId) {
+    if (criterionId === "final") return "the case";
+    const li = document.getElementById("crit-" + criterionId);
+    const text = li && li.querySelector(".ctext");
+    return text ? text.textContent : criterionId;
+  }
+
   function showDecisionError(message) {
     decisionError.textContent = message;
     decisionError.hidden = !message;
@@ -196,8 +204,13 @@
     for (const d of data.decisions) {
       const row = document.createElement("tr");
       row.className = "audit-row";
-      [window.priorauth.localTime(d.timestamp), d.reviewer, d.criterion_id, d.action, d.previous_action || "", d.comment]
+      [window.priorauth.localTime(d.timestamp), d.reviewer, criterionWords(d.criterion_id),
+        label(d.action), d.previous_action ? label(d.previous_action) : "", d.comment]
         .forEach((text) => cell(row, text));
+      const ids = document.createElement("small");
+      ids.className = "ids";
+      ids.textContent = " " + d.criterion_id + " " + d.action;
+      row.children[2].appendChild(ids);
       body.appendChild(row);
     }
     table.hidden = data.decisions.length === 0;
