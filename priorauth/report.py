@@ -141,6 +141,12 @@ def render_html(review: Review) -> str:
         f"<li>{e(s.text)}" + (f"<br><q>{e(s.quote.text)}</q> <small>"
                               f"{e(_where_words(s.quote))}</small>" if s.quote else "")
         + "</li>" for s in words.reason_sentences(review))
+    discarded = "".join(
+        f"<li>{e(words.fact_words(f))}: <q>{e(f.evidence.text)}</q> "
+        f"<small>{e(_where_words(f.evidence))}</small></li>"
+        for f in review.facts if f.assertion.value != "present")
+    discarded = (f"<h2>Facts read but discarded</h2><ul>{discarded}</ul>" if discarded
+                 else "")
     notes = "".join(f"<li>{e(n)}</li>" for n in words.note_texts(review))
     notes = f"<h2>Policy notes</h2><ul>{notes}</ul>" if notes else ""
     alerts = "".join(f'<li class="{e(a.kind.value)}">{e(a.message)}</li>' for a in review.alerts)
@@ -157,5 +163,5 @@ def render_html(review: Review) -> str:
         f"request date {e(str(review.request.request_date))}</p>"
         f"<h2>Missing documentation: ask the provider for</h2>"
         f"<ul>{missing or '<li>none</li>'}</ul>{notes}"
-        f"<h2>Criteria</h2><table>{''.join(rows)}</table></body></html>\n"
+        f"<h2>Criteria</h2><table>{''.join(rows)}</table>{discarded}</body></html>\n"
     )

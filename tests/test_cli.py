@@ -107,6 +107,7 @@ def test_html_report_has_words_and_ids_only_in_details():
     assert "CT myelography is an effective alternative to MRI" in page
     assert "<summary>details</summary><small>ind.1.1 met: MRI not possible: pacemaker" \
         in result.stdout
+    assert "<li>MRI contraindicated (pacemaker) — in the past: <q>- Complete heart block" in page
 
 
 def test_output_option_writes_the_file(tmp_path):
