@@ -120,3 +120,19 @@ def test_a_tiff_fax_upload_has_page_images_and_searchable_ocr_text(client, tmp_p
     boxes = client.get(f"/api/reviews/{review_id}/chart/0/boxes", params={
         "page": 2, "start": hits[0]["start"], "end": hits[0]["end"]}).json()
     assert len(boxes["boxes"]) == 1
+
+
+def test_printable_report_audit_trail_names_criteria_in_words(client):
+    import re
+
+    review_id = _reviewed(client, [("followup.txt", NOTE.read_bytes())])
+    posted = client.post(f"/api/reviews/{review_id}/decisions", json={
+        "criterion_id": "ind.1.1", "action": "agree", "comment": "device clinic letter",
+        "reviewer": "A. Reviewer"})
+    assert posted.status_code == 201, posted.text
+    report = client.get(f"/reviews/{review_id}/report").text
+    audit = report.split("<h2>Audit trail</h2>", 1)[1]
+    assert "<td>MRI is contraindicated or cannot be performed<details>" in audit
+    assert "<summary>details</summary><small>ind.1.1 agree</small>" in audit
+    words_only = re.sub(r"<details>.*?</details>", "", report)
+    assert not re.search(r"\b(?:ind|non|note)\.[0-9a-z_]+", words_only)

@@ -98,7 +98,8 @@ def printable_report(request: Request, review_id: str = PathParam(pattern=REVIEW
     decisions = c.store.decisions(review_id)
     head = _case_html(case_info(c, review_id, row.created_at), machine, review, overrides)
     page = page.replace("<body>", "<body>" + head, 1) if "<body>" in page else head + page
-    page = page.replace("</body></html>", decisions_html(decisions) + "</body></html>")
+    page = page.replace("</body></html>", decisions_html(
+        decisions, {x.id: x.text for x in review.criteria}) + "</body></html>")
     return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP})
 
 
@@ -156,15 +157,26 @@ def _case_html(case: dict, machine: Review, review: Review, overrides: dict) -> 
             + (f"<h3>Reviewer corrections</h3><ul>{fixes}</ul>" if fixes else ""))
 
 
-def decisions_html(decisions: Sequence[Decision]) -> str:
+def decisions_html(decisions: Sequence[Decision], texts: dict[str, str] | None = None) -> str:
+    """The decision and the audit trail for the printable report: criteria by their text
+    (``texts``, id -> words), ids and action names under each row's details."""
     e = html.escape
+    texts = texts or {}
+
+    def criterion(d: Decision) -> str:
+        words = "the case" if d.criterion_id == "final" else texts.get(d.criterion_id,
+                                                                        d.criterion_id)
+        return (f"{e(words)}<details><summary>details</summary><small>{e(d.criterion_id)} "
+                f"{e(d.action)}</small></details>")
+
     now = current(decisions)
     final = now.get("final")
     final_text = (f"{e(final.action.replace('_', ' '))} by {e(final.reviewer)} at "
                   f"{e(final.timestamp)}" if final else "none recorded")
     rows = "".join(
-        f"<tr><td>{e(d.timestamp)}</td><td>{e(d.reviewer)}</td><td>{e(d.criterion_id)}</td>"
-        f"<td>{e(d.action)}</td><td>{e(d.previous_action or '')}</td><td>{e(d.comment)}</td>"
+        f"<tr><td>{e(d.timestamp)}</td><td>{e(d.reviewer)}</td><td>{criterion(d)}</td>"
+        f"<td>{e(d.action.replace('_', ' '))}</td>"
+        f"<td>{e((d.previous_action or '').replace('_', ' '))}</td><td>{e(d.comment)}</td>"
         "</tr>" for d in decisions)
     return (f"<h2>Reviewer decision</h2><p>{final_text}</p><h2>Audit trail</h2>"
             "<table><tr><th>when (UTC)</th><th>who</th><th>criterion</th><th>action</th>"
