@@ -150,7 +150,8 @@ def _case_html(case: dict, machine: Review, review: Review, overrides: dict) -> 
            + (f"<br>After the reviewer's corrections: "
               f"{e(HEADLINE[review.determination.value])}" if overrides else "") + "</p>")
     fixes = "".join(
-        f"<li>{e(k)}: {e(d.action.removeprefix('set_').replace('_', ' '))} (machine: "
+        f"<li>{e(machine.criterion(k).text)} <details><summary>details</summary>{e(k)}"
+        f"</details>: {e(d.action.removeprefix('set_').replace('_', ' '))} (machine: "
         f"{e(machine.criterion(k).status.value.replace('_', ' '))}) by {e(d.reviewer)}: "
         f"{e(d.comment)}</li>" for k, d in overrides.items())
     return (f"<h2>Case</h2><table>{rows}</table>{det}"
