@@ -178,3 +178,19 @@ def test_a_chart_folder_with_a_tiff_fax_is_reviewed_by_batch(fax_tiff, tmp_path)
     assert record["chart"] == "fax-case" and record["ok"], record
     assert record["review"]["documents"] == [{"name": "fax.tiff", "kind": "tiff", "pages": 2}]
     assert record["review"]["determination"] == "meets_criteria"
+
+
+@needs_tesseract
+def test_a_fhir_bundle_with_an_image_tiff_attachment_is_reviewed(fax_tiff, tmp_path, capsys):
+    pytest.importorskip("fhir.resources")
+    from test_fhir import _doc_resource, _write, pas_bundle
+
+    from priorauth.cli import main
+
+    bundle = pas_bundle(NOTE.parent, documents=[fax_tiff])
+    _doc_resource(bundle)["content"][0]["attachment"]["contentType"] = "image/tiff"
+    path = _write(tmp_path / "fax-bundle.json", bundle)
+    assert main(["review", str(path), "--format", "json"]) == 0
+    review = json.loads(capsys.readouterr().out)
+    assert [(d["kind"], d["pages"]) for d in review["documents"]] == [("tiff", 2)]
+    assert review["determination"] == "meets_criteria"

@@ -45,6 +45,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from priorauth.extract.gate import ChartReadError, is_pdf, read_file
+from priorauth.extract.tiff import is_tiff
 from priorauth.fhir import codes
 from priorauth.models import Review, ReviewRequest
 
@@ -549,7 +550,7 @@ def _inline(bundle: _Bundle, name: str, attachment) -> tuple[str | None, bytes]:
 
 def _readable_type(content_type: str | None) -> bool:
     kind = (content_type or "").split(";")[0].strip().lower()
-    return kind in ("", "application/pdf") or kind.startswith("text/")
+    return kind in ("", "application/pdf", "image/tiff") or kind.startswith("text/")
 
 
 def _suffix(bundle: _Bundle, name: str, content_type: str | None, data: bytes) -> str:
@@ -557,11 +558,13 @@ def _suffix(bundle: _Bundle, name: str, content_type: str | None, data: bytes) -
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind == "application/pdf" or (not kind and is_pdf(data)):
         return ".pdf"
+    if kind == "image/tiff" or (not kind and is_tiff(data)):  # a fax (extract/tiff.py)
+        return ".tif"
     if not kind or kind.startswith("text/"):
         return ".txt"
     shown = kind if re.fullmatch(r"[a-z0-9.+-]{1,40}/[a-z0-9.+-]{1,60}", kind) else "unknown"
     raise bundle.error(f"{name}: attachment type {shown} is not read; accepted are "
-                       "application/pdf and text/plain", status=415)
+                       "application/pdf, image/tiff and text/plain", status=415)
 
 
 # ------------------------------------------------------------------------------ reviewing
