@@ -393,7 +393,9 @@ def check_bytes(name: str, data: bytes, *, limits: GateLimits | None = None) -> 
 def tiff_pdf(name: str, data: bytes, limits: GateLimits) -> bytes:
     """A TIFF's frames as an image-only PDF, under the gate's page and pixel limits."""
     return tiff_to_pdf(name, data, max_pages=limits.max_pages,
-                       max_image_pixels=limits.max_image_pixels)
+                       max_image_pixels=limits.max_image_pixels,
+                       memory_bytes=limits.memory_bytes, cpu_seconds=limits.cpu_seconds,
+                       wall_seconds=limits.wall_seconds)
 
 
 def _too_many_chars(name: str, count: int, limit: int) -> ChartReadError:
