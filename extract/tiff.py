@@ -9,8 +9,9 @@ damaged strip go to the child's stderr, never to the command line's one-line err
 decoded one at a time: each is checked before it is decoded (at most ``max_pages`` frames, at
 most ``max_image_pixels`` pixels, Pillow's ``Image.MAX_IMAGE_PIXELS`` bomb check raised to an
 error), written as a one-page PDF (black and white as CCITT group 4, lossless) and dropped;
-the pages are then joined with PDFium. The conversion is deterministic, so the page the
-reviewer sees and the page OCR read are the same picture.
+the pages are then joined with PDFium. What the PDF draws is the same on every run (only
+PDFium's file /ID differs), so the page the reviewer sees and the page OCR read are the same
+picture; caches are keyed by the TIFF file, never by the PDF's bytes.
 
 Protocol (private to :func:`tiff_to_pdf`): stdin carries one line of JSON options then the
 TIFF's bytes; stdout carries one line of JSON (``{"pages": n}``, ``{"refused": "..."}`` or
