@@ -18,18 +18,10 @@ numbers, never text). Any other ending (killed by a limit, crashed) is the paren
 from __future__ import annotations
 
 import json
-import resource
 import sys
 
 #: Exit status of a child that ran out of memory in Python code.
 OUT_OF_MEMORY = 3
-
-
-def _limit(kind: int, value: int) -> None:
-    soft, hard = resource.getrlimit(kind)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    resource.setrlimit(kind, (value, hard if hard != resource.RLIM_INFINITY else value))
 
 
 def _objects(page, cap: int) -> int:
@@ -126,14 +118,9 @@ def read_layout(data: bytes, options: dict) -> dict:
 
 def main() -> int:
     """Read options and a PDF from stdin, write its layout as JSON to stdout."""
-    from priorauth.extract.lifetime import die_with_parent
+    from priorauth.extract.lifetime import start_limited_child
 
-    stdin = sys.stdin.buffer
-    options = json.loads(stdin.readline())
-    die_with_parent(options["parent_pid"])
-    _limit(resource.RLIMIT_AS, options["memory_bytes"])
-    _limit(resource.RLIMIT_CPU, options["cpu_seconds"])
-    data = stdin.read()
+    options, data = start_limited_child()
     try:
         result = read_layout(data, options)
     except MemoryError:

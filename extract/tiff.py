@@ -202,17 +202,9 @@ def _frames(data: bytes, joined, *, max_pages: int, limit: int) -> int:
 
 def main() -> int:
     """Read options and a TIFF from stdin; write the result line and the PDF to stdout."""
-    import resource
+    from priorauth.extract.lifetime import start_limited_child
 
-    from priorauth.extract.lifetime import die_with_parent
-    from priorauth.extract.pdf_child import _limit
-
-    stdin = sys.stdin.buffer
-    options = json.loads(stdin.readline())
-    die_with_parent(options["parent_pid"])
-    _limit(resource.RLIMIT_AS, options["memory_bytes"])
-    _limit(resource.RLIMIT_CPU, options["cpu_seconds"])
-    data = stdin.read()
+    options, data = start_limited_child()
     pdf = b""
     try:
         pdf, pages = convert(data, max_pages=options["max_pages"],

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pdfplumber
 import pytest
-import uvicorn
+from browser import chromium, serve
 from faxes import pages_of, write_fax_tiff
 
 from priorauth.extract import ocr
@@ -28,10 +26,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_notes"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PDF = SAMPLES / "05_myelopathy_cochlear_pdf" / "neurology_and_audiology.pdf"
 NOTE = SAMPLES / "01_pt_failed_pacemaker" / "spine_followup_2026-10-02.txt"
 REVIEW_TIMEOUT_MS = 240_000
@@ -50,30 +44,14 @@ def shots() -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     app = create_app(tmp_path_factory.mktemp("web-data"))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), "install Debian's chromium (scripts/setup-and-test.sh does)"
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium(playwright_api) as launched:
+        yield launched
 
 
 @pytest.fixture

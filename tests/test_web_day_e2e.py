@@ -8,14 +8,11 @@ the CSRF token is refused; two uploads are reviewed at the same time. Screenshot
 from __future__ import annotations
 
 import re
-import socket
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
+from browser import chromium, serve
 
 from priorauth.web.app import create_app
 from priorauth.web.auth import hash_password
@@ -25,10 +22,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTE = ROOT / "sample_notes" / "01_pt_failed_pacemaker" / "spine_followup_2026-10-02.txt"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct horse battery"
 TIMEOUT_MS = 180_000
 SHOTS = Path(tempfile.mkdtemp(prefix="priorauth-day-shots-"))
@@ -42,29 +35,14 @@ def server(tmp_path_factory):
     store.add_user("Dr Phil", "physician", hash_password(PASSWORD))
     store.close()
     app = create_app(data)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), "install Debian's chromium (scripts/setup-and-test.sh does)"
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium(playwright_api) as launched:
+        yield launched
 
 
 def _utc(text: str):

@@ -7,15 +7,13 @@ it. Screenshots go to ``test-artifacts/`` at the repository root.
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pdfplumber
 import pytest
-import uvicorn
+from browser import chromium, serve
 
 from priorauth.web.app import create_app
 
@@ -24,10 +22,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_notes"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PDF = SAMPLES / "05_myelopathy_cochlear_pdf" / "neurology_and_audiology.pdf"
 PAGE2_QUOTE = "Manufacturer documentation reviewed: device is not MR conditional; MRI is " \
               "contraindicated."
@@ -37,31 +31,14 @@ REVIEW_TIMEOUT_MS = 180_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     app = create_app(tmp_path_factory.mktemp("web-data"))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), "install Debian's chromium (scripts/setup-and-test.sh does)"
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium(playwright_api) as launched:
+        yield launched
 
 
 @pytest.fixture
