@@ -77,17 +77,7 @@
     opener.hidden = false;
     const [geometry] = await Promise.all([getJSON(boxesUrl), loadImage(imageUrl)]);
     if (token !== showing) return;
-    const pad = 0.5;
-    for (const [x0, y0, x1, y1] of geometry.boxes) {
-      const box = document.createElement("div");
-      box.className = "hl";
-      box.style.left = (100 * (x0 - pad)) / geometry.page_width + "%";
-      box.style.top = (100 * (y0 - pad)) / geometry.page_height + "%";
-      box.style.width = (100 * (x1 - x0 + 2 * pad)) / geometry.page_width + "%";
-      box.style.height = (100 * (y1 - y0 + 2 * pad)) / geometry.page_height + "%";
-      boxesEl.appendChild(box);
-    }
-    if (geometry.boxes.length) {
+    if (window.priorauth.drawBoxes(boxesEl, geometry, "hl")) {
       viewer.dataset.state = "highlighted";
       boxesEl.firstChild.scrollIntoView({ block: "center", behavior: "instant" });
     } else {
