@@ -118,3 +118,13 @@ def postgres_url(postgres_admin_url) -> str:
     from postgres import fresh_database
 
     return fresh_database(postgres_admin_url)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium for the real-browser tests (one per test module)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from browser import chromium
+
+    with chromium(playwright_api) as launched:
+        yield launched

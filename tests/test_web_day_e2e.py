@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from browser import chromium, serve
+from browser import serve
 
 from priorauth.web.app import create_app
 from priorauth.web.auth import hash_password
@@ -37,12 +37,6 @@ def server(tmp_path_factory):
     app = create_app(data)
     with serve(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium(playwright_api) as launched:
-        yield launched
 
 
 def _utc(text: str):

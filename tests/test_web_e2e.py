@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from browser import chromium, serve
+from browser import serve
 
 from priorauth.web.app import create_app
 
@@ -33,12 +33,6 @@ def server(tmp_path_factory) -> Iterator[str]:
     app = create_app(tmp_path_factory.mktemp("web-data"))
     with serve(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium(playwright_api) as launched:
-        yield launched
 
 
 @pytest.fixture
