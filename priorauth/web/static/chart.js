@@ -146,6 +146,22 @@ window.priorauthChart = (function () {
     else await showText(entry, mark, token);
   }
 
+  // Boxes (page points) drawn over a page image as percentages, with half a point of padding;
+  // returns whether there were any.
+  function drawBoxes(boxesEl, geometry, className) {
+    const pad = 0.5;
+    for (const [x0, y0, x1, y1] of geometry.boxes) {
+      const box = document.createElement("div");
+      box.className = className;
+      box.style.left = (100 * (x0 - pad)) / geometry.page_width + "%";
+      box.style.top = (100 * (y0 - pad)) / geometry.page_height + "%";
+      box.style.width = (100 * (x1 - x0 + 2 * pad)) / geometry.page_width + "%";
+      box.style.height = (100 * (y1 - y0 + 2 * pad)) / geometry.page_height + "%";
+      boxesEl.appendChild(box);
+    }
+    return geometry.boxes.length > 0;
+  }
+
   async function showImage(entry, mark, token) {
     textBox.hidden = true;
     pageBox.hidden = false;
@@ -165,7 +181,7 @@ window.priorauthChart = (function () {
       viewer.dataset.state = "page";
       return;
     }
-    if (window.priorauth.drawBoxes(boxesEl, geometry, mark.kind === "search" ? "hl search-hit" : "hl")) {
+    if (drawBoxes(boxesEl, geometry, mark.kind === "search" ? "hl search-hit" : "hl")) {
       viewer.dataset.state = "highlighted";
       boxesEl.firstChild.scrollIntoView({ block: "center", behavior: "instant" });
     } else {

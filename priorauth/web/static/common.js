@@ -1,5 +1,5 @@
 "use strict";
-// Shared by the pages: stage display and polling, local times, highlight boxes on a page image.
+// Shared by the pages: stage display and polling, local times.
 window.priorauth = (function () {
   const ORDER = ["uploading", "queued", "reading", "extracting", "scoring", "done"];
 
@@ -93,21 +93,5 @@ window.priorauth = (function () {
 
   localizeTimes(document);
 
-  // Boxes (page points) drawn over a page image as percentages, with half a point of padding;
-  // returns whether there were any.
-  function drawBoxes(boxesEl, geometry, className) {
-    const pad = 0.5;
-    for (const [x0, y0, x1, y1] of geometry.boxes) {
-      const box = document.createElement("div");
-      box.className = className;
-      box.style.left = (100 * (x0 - pad)) / geometry.page_width + "%";
-      box.style.top = (100 * (y0 - pad)) / geometry.page_height + "%";
-      box.style.width = (100 * (x1 - x0 + 2 * pad)) / geometry.page_width + "%";
-      box.style.height = (100 * (y1 - y0 + 2 * pad)) / geometry.page_height + "%";
-      boxesEl.appendChild(box);
-    }
-    return geometry.boxes.length > 0;
-  }
-
-  return { setStage, startClock, poll, detailText, localTime, localizeTimes, drawBoxes };
+  return { setStage, startClock, poll, detailText, localTime, localizeTimes };
 })();

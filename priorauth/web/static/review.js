@@ -1,21 +1,13 @@
 "use strict";
-// The review page: evidence viewer, reviewer decisions and audit trail.
+// The review page: reviewer decisions and audit trail (quotes go to chart.js's viewer).
 // Chart-derived text only ever reaches the page through textContent (never innerHTML).
 (function () {
   const id = document.body.dataset.reviewId;
   const api = "/api/reviews/" + id;
   const $ = (sel) => document.querySelector(sel);
 
-  const viewer = $("#viewer");
-  const caption = $("#viewer-caption");
-  const pageBox = $("#viewer-page");
-  const pageImg = $("#page-img");
-  const boxesEl = $("#boxes");
-  const textBox = $("#viewer-text");
   const reviewer = $("#reviewer");
   const decisionError = $("#decision-error");
-  const textCache = new Map();
-  let showing = 0;
 
   if (!reviewer.readOnly) reviewer.value = window.localStorage.getItem("priorauth.reviewer") || "";
   reviewer.addEventListener("change", () => {
@@ -28,79 +20,10 @@
     return response.json();
   }
 
-  function loadImage(url) {
-    return new Promise((resolve, reject) => {
-      pageImg.onload = () => resolve();
-      pageImg.onerror = () => reject(new Error("page image failed to load"));
-      pageImg.src = url;
-    });
-  }
-
   // ---- evidence viewer -------------------------------------------------------------------
-  // The chart viewer (chart.js: every page, thumbnails, search, TIFF pages) shows quotes when
-  // it is loaded; the code below is its fallback.
-  async function showEvidence(button) {
-    if (window.priorauthChart) return window.priorauthChart.showQuote(button);
-    const d = button.dataset;
-    const token = ++showing;
-    document.querySelectorAll(".quote.selected").forEach((b) => b.classList.remove("selected"));
-    button.classList.add("selected");
-    caption.textContent = d.name + (d.page ? " \u2014 page " + d.page : "");
-    viewer.dataset.state = "loading";
-    viewer.dataset.doc = d.doc;
-    viewer.dataset.page = d.page;
-    if (d.doc === "") {
-      caption.textContent += " (document not found)";
-      viewer.dataset.state = "error";
-      return;
-    }
-    try {
-      if (d.kind === "pdf") await showPdf(d, token);
-      else await showText(d, token);
-    } catch (err) {
-      if (token !== showing) return;
-      caption.textContent += " (could not be shown: " + err.message + ")";
-      viewer.dataset.state = "error";
-    }
-  }
-
-  async function showPdf(d, token) {
-    textBox.hidden = true;
-    pageBox.hidden = false;
-    boxesEl.replaceChildren();
-    const boxesUrl = api + "/documents/" + d.doc + "/boxes?page=" + encodeURIComponent(d.page) +
-      "&start=" + encodeURIComponent(d.start) + "&end=" + encodeURIComponent(d.end);
-    const imageUrl = api + "/documents/" + d.doc + "/pages/" + encodeURIComponent(d.page) +
-      ".png?scale=1.5";
-    const opener = $("#page-open");
-    opener.href = imageUrl.replace("scale=1.5", "scale=3");
-    opener.hidden = false;
-    const [geometry] = await Promise.all([getJSON(boxesUrl), loadImage(imageUrl)]);
-    if (token !== showing) return;
-    if (window.priorauth.drawBoxes(boxesEl, geometry, "hl")) {
-      viewer.dataset.state = "highlighted";
-      boxesEl.firstChild.scrollIntoView({ block: "center", behavior: "instant" });
-    } else {
-      viewer.dataset.state = "no-box";
-      caption.textContent += " (the quote could not be located on the page image)";
-    }
-  }
-
-  async function showText(d, token) {
-    pageBox.hidden = true;
-    $("#page-open").hidden = true;
-    textBox.hidden = false;
-    if (!textCache.has(d.doc)) textCache.set(d.doc, await getJSON(api + "/documents/" + d.doc + "/text"));
-    if (token !== showing) return;
-    const text = textCache.get(d.doc).pages[0].text;
-    const start = Number(d.start);
-    const end = Number(d.end);
-    const mark = document.createElement("mark");
-    mark.textContent = text.slice(start, end);
-    textBox.replaceChildren(
-      document.createTextNode(text.slice(0, start)), mark, document.createTextNode(text.slice(end)));
-    viewer.dataset.state = "highlighted";
-    mark.scrollIntoView({ block: "center", behavior: "instant" });
+  // The chart viewer (chart.js, loaded with this script) shows every quote.
+  function showEvidence(button) {
+    return window.priorauthChart.showQuote(button);
   }
 
   // ---- decisions ---------------------------------------------------------------------------
