@@ -51,9 +51,7 @@ from priorauth.extract.pdf import (
     DEFAULT_ENGINE,
     PDFIUM_LOCK,
     get_engine,
-    image_coverage,
-    is_blank,
-    needs_ocr,
+    is_scan,
     render_gray,
 )
 from priorauth.extract.tiff import is_tiff, tiff_to_pdf_cached
@@ -396,20 +394,6 @@ def _read_pdf(data: bytes, name: str, key: FileKey, options: _ReadOptions,
     return pages, unread
 
 
-def _is_scan(pdf: pdfium.PdfDocument, index: int, text: str) -> bool:
-    """The page has no usable text layer and is not blank paper (as the gate's child decides)."""
-
-    def coverage() -> float:
-        with PDFIUM_LOCK:
-            page = pdf[index]
-            try:
-                return image_coverage(page)
-            finally:
-                page.close()
-
-    return needs_ocr(text, coverage) and not is_blank(pdf, index)
-
-
 def _ocr_document(
     pdf: pdfium.PdfDocument,
     scans: list[int],
@@ -500,7 +484,7 @@ def scanned_page(
     engine_impl = get_engine(engine)
     try:
         text = engine_impl.page_chars(pdf, data, index)[0]
-        scan = _is_scan(pdf, index, text)
+        scan = is_scan(pdf, index, text)
     except Exception:
         raise damaged(name) from None
     if not scan:

@@ -56,6 +56,7 @@ __all__ = [
     "get_engine",
     "image_coverage",
     "is_blank",
+    "is_scan",
     "merge_boxes",
     "needs_ocr",
     "page_image",
@@ -391,6 +392,22 @@ def _checked_scale(width: float, height: float, scale: float) -> float:
     if pixels > _MAX_RENDER_PIXELS:
         scale *= (_MAX_RENDER_PIXELS / pixels) ** 0.5
     return scale
+
+
+def is_scan(pdf: pdfium.PdfDocument, index: int, text: str) -> bool:
+    """Page ``index`` (text layer ``text``) has no usable text layer and is not blank paper:
+    it is read by OCR. The one decision both the gate's child and the review's evidence boxes
+    use, so their offsets agree."""
+
+    def coverage() -> float:
+        with PDFIUM_LOCK:
+            page = pdf[index]
+            try:
+                return image_coverage(page)
+            finally:
+                page.close()
+
+    return needs_ocr(text, coverage) and not is_blank(pdf, index)
 
 
 def needs_ocr(text: str, coverage: Callable[[], float]) -> bool:

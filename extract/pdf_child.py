@@ -61,13 +61,7 @@ def read_layout(data: bytes, options: dict) -> dict:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
-    from priorauth.extract.pdf import (
-        displayed_size,
-        get_engine,
-        image_coverage,
-        is_blank,
-        needs_ocr,
-    )
+    from priorauth.extract.pdf import displayed_size, get_engine, is_scan
 
     raw = pdfium_c.FPDF_LoadMemDocument64(data, len(data), None)
     if not raw:
@@ -102,16 +96,8 @@ def read_layout(data: bytes, options: dict) -> dict:
         if len(text) > options["max_page_chars"]:
             return {"refused": f"page {index + 1} has {len(text):,} characters, more than the "
                                f"limit of {options['max_page_chars']:,}"}
-
-        def coverage(index: int = index) -> float:
-            page = pdf[index]
-            try:
-                return image_coverage(page)
-            finally:
-                page.close()
-
         entry["text"] = text
-        entry["scan"] = needs_ocr(text, coverage) and not is_blank(pdf, index)
+        entry["scan"] = is_scan(pdf, index, text)
     pdf.close()
     return {"pages": pages}
 
