@@ -446,8 +446,7 @@ def _copula_keeps(span, modifier) -> bool:
     MR conditional" denies a property of the pacemaker, not the pacemaker."""
     if not (modifier.rule.metadata.get("copula") and modifier.modifier_span[0] >= span.end):
         return True
-    end = span.doc[modifier.modifier_span[1] - 1].idx + len(span.doc[modifier.modifier_span[1] - 1])
-    return bool(COPULA_ABSENCE.match(span.doc.text, end))
+    return bool(COPULA_ABSENCE.match(span.doc.text, _cue_chars(span, modifier)[1]))
 
 
 def _negation_around(span) -> str | None:
