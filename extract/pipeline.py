@@ -422,7 +422,16 @@ def _duration_before(span, modifier) -> bool:
 
 DEVICE_KINDS = frozenset({"mri_contraindicated", "mri_conditional_device"})
 # an if-clause still open where the mention starts: "if" with no clause break after it
-IF_CLAUSE = re.compile(r"\b(?:if|unless|in case|should (?:there|it|the|a|an))\b[^,;:.()]*\Z", re.I)
+IF_WORD = re.compile(r"\b(?:if|unless|in case|should (?:there|it|the|a|an))\b", re.I)
+CLAUSE_BREAK = re.compile(r"[,;:.()]")
+IF_REACH = 200  # characters before a mention searched for its if-clause
+
+
+def _in_if_clause(text: str, sent_start: int, start: int) -> bool:
+    """An "if" opens the clause the mention at ``start`` stands in (linear, bounded)."""
+    window = text[max(sent_start, start - IF_REACH):start]
+    breaks = [m.end() for m in CLAUSE_BREAK.finditer(window)]
+    return bool(IF_WORD.search(window, breaks[-1] if breaks else 0))
 
 
 # What may follow a copula negation for it to deny the thing before it: "clonus was not
@@ -497,8 +506,8 @@ def _assertion(span, section_assertion: str | None) -> tuple[Assertion, tuple[st
     if (span.label_ == "conservative_therapy" and STARTED_TODAY.search(sent.text)
             and not THERAPY_GIVEN.search(sent.text)):
         cues.append(("HYPOTHETICAL", "started_today"))  # "Prescribed a Medrol dosepak today"
-    if span.label_ in DEVICE_KINDS and IF_CLAUSE.search(
-            span.doc.text, sent.start_char, span.start_char):
+    if span.label_ in DEVICE_KINDS and _in_if_clause(span.doc.text, sent.start_char,
+                                                     span.start_char):
         # "If retained leads are found, MRI will not be performed": a device in the condition
         # of an if-clause is supposed, not found ("pacemaker; MRI only if cleared" is found)
         cues.append(("HYPOTHETICAL", "if_clause"))

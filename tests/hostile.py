@@ -156,6 +156,16 @@ def utf16_big_endian_without_bom(folder: Path) -> Path:
     return path
 
 
+def regex_trap_note(folder: Path) -> Path:
+    """A note of phrases the rules read, repeated without a break so that a pattern with
+    ambiguous repetition or a search rescanning the sentence per mention would run for hours:
+    "MRI is being is being ... held?" and "if pacemaker if pacemaker ..., pacemaker"."""
+    path = folder / "regex_trap.txt"
+    path.write_text("Clinic 10/01/2026. " + "MRI " + "is being " * 40 + "zzz. "
+                    + "if pacemaker " * 450 + ", pacemaker.\n", encoding="utf-8")
+    return path
+
+
 #: Every file builder, by name (the CLI-flag rows of the issue are tested on their own).
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "operator_bomb": operator_bomb,
@@ -168,4 +178,5 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "symlink_loop_txt": symlink_loop_txt,
     "utf16_without_bom": utf16_without_bom,
     "utf16_big_endian_without_bom": utf16_big_endian_without_bom,
+    "regex_trap_note": regex_trap_note,
 }

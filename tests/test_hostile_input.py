@@ -201,6 +201,17 @@ def test_a_cpt_code_in_another_script_is_refused(corpus: Path) -> None:
                                 "code; e.g. 72131 (CT lumbar spine)\n")
 
 
+def test_a_note_built_to_trap_the_rules_regexes_is_reviewed_in_bounded_time(
+    corpus: Path,
+) -> None:
+    status, out, _, seconds = _run(["review", str(corpus / "regex_trap.txt"), "--format",
+                                    "json", *REQUEST], timeout=120)
+
+    assert status == 0
+    assert json.loads(out)["determination"] != "meets_criteria"
+    assert seconds < 60
+
+
 # --------------------------------------------------------------------------- dates
 
 
