@@ -18,21 +18,19 @@ HEADLINE = {
 }
 
 
-def _where(ev) -> str:
+def _where(ev, *, offsets: bool = True) -> str:
+    """Where a quote is: document, page, offsets (for the details) and a low-OCR warning."""
     page = f" p.{ev.page}" if ev.page is not None else ""
+    span = f" [{ev.start}:{ev.end}]" if offsets else ""
     flag = ""
     if ev.ocr_confidence is not None and ev.ocr_confidence < LOW_OCR_CONFIDENCE:
         flag = f"; scanned text, OCR confidence {ev.ocr_confidence:.0f}%: check the page"
-    return f"{ev.document}{page} [{ev.start}:{ev.end}]{flag}"
+    return f"{ev.document}{page}{span}{flag}"
 
 
 def _where_words(ev) -> str:
     """Where a quote is, in words: document and page (offsets are for the details)."""
-    page = f" p.{ev.page}" if ev.page is not None else ""
-    flag = ""
-    if ev.ocr_confidence is not None and ev.ocr_confidence < LOW_OCR_CONFIDENCE:
-        flag = f"; scanned text, OCR confidence {ev.ocr_confidence:.0f}%: check the page"
-    return f"{ev.document}{page}{flag}"
+    return _where(ev, offsets=False)
 
 
 def _depth(node_id: str) -> int:
