@@ -244,13 +244,18 @@ def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None,
         result = None
     if result:
         out["result"] = result
+        if result in ("abnormal", "stable", "equivocal", "indeterminate"):
+            injury = V.injury_finding(clause[rel[1]:] or clause)
+            if injury is not None:
+                out["injury"] = injury
     elif "date" not in out and STUDY_DONE.search(clause):
         out["done"] = True  # "she has had an MRI": done, though its date and result are not given
     return out
 
 
 STUDY_DONE = re.compile(r"\b(?:had|has had|have had|underwent|undergone|performed|obtained|"
-                        r"completed|showed|shows|revealed|demonstrated)\b", re.I)
+                        r"completed|showed|shows|revealed|reveals|demonstrated|demonstrates|"
+                        r"personally reviewed)\b", re.I)
 
 
 # A study that was done and read: a report verb, or "MRI L-spine: ..." / "on MRI".
@@ -652,6 +657,13 @@ def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
     return tail if cut < 0 else tail[:cut]
 
 
+# kinds a risk discussion does not make hypothetical: the patient's age and devices stay facts
+# nor treatment ("continuation of nonoperative care versus the risks of surgery were discussed"
+# does not say the care was not given)
+RISK_TALK_KEEPS = frozenset({"age", "mri_contraindicated", "mri_conditional_device",
+                             "conservative_therapy"})
+
+
 def _page_facts(doc, text: str, document: str, page_number: int | None,
                 note_marks: list[tuple[int, date | None]],
                 rule_by_id: dict, request_date: date | None = None) -> list[Fact]:
@@ -661,6 +673,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
     spans = list(doc.spans.get(SPAN_GROUP, []))
     kinds = fact_kinds().kinds
     facts: list[Fact] = []
+    risk_talk = V.risk_discussions(text) if spans else []
     for span in spans:
         rule = rule_by_id[span.id_]
         if _suppressed(span, rule, spans, rule_by_id):
@@ -678,6 +691,12 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
         if rule.assertion is not None and assertion in (Assertion.present,
                                                         Assertion.historical):
             assertion, why = Assertion(rule.assertion), f"{rule.assertion}: stated by the match"
+        if (assertion in (Assertion.present, Assertion.possible, Assertion.historical)
+                and rule.kind not in RISK_TALK_KEEPS
+                and any(s <= span.start_char < e for s, e in risk_talk)):
+            # "Risks include ... an epidural hematoma, which may compress the spinal cord":
+            # what a consent discussion names may happen; it has not
+            assertion, why = Assertion.hypothetical, "hypothetical: risk discussion"
         value: dict[str, Any] = dict(rule.value)
         kind = rule.kind
         if _provider_name(text, span.start_char, span.end_char,
@@ -691,6 +710,16 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
             value["therapy"] = therapy
         if kind == "conservative_therapy":
             value.update(_therapy_values(clause, crel, note_date))
+            if (value.get("therapy") == "medication" and "date" in value and "days" not in value
+                    and note_date is not None):
+                started = V.MED_STARTED.search(clause)
+                begun = date.fromisoformat(value["date"])
+                if started and not V.MED_STOPPED.search(clause) and begun <= note_date:
+                    value.update(start=value.pop("date"), days=(note_date - begun).days)
+            if value.get("therapy") == "home_exercise":
+                compliance = True if "days" in value else V.hep_compliance(clause)
+                if compliance is not None:
+                    value["compliance"] = compliance
             if "outcome" not in value:
                 outcome = _next_sentence_outcome(span, rule_by_id)
                 if outcome:
@@ -752,6 +781,16 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
                 assertion, why = Assertion.negated, "negated: form field ticked No"
             elif answer == "yes" and assertion == Assertion.negated:
                 assertion, why = Assertion.present, "present: form field ticked Yes"
+        asked = V.question_start(sent_text)
+        if asked is not None and rel[0] >= asked and assertion in (
+                Assertion.present, Assertion.possible, Assertion.historical):
+            # "Is condition due to injury ...? No.": a question asserts nothing; its answer does
+            # ("discitis, worsening: epidural abscess?" is a suspicion, not a question)
+            answer = V.question_answer(text, s_end)
+            if answer == "no":
+                assertion, why = Assertion.negated, "negated: the question is answered No"
+            elif answer is None:
+                assertion, why = Assertion.hypothetical, "hypothetical: a question, not answered"
         for k in (kind, *rule.also):
             spec = kinds.get(k)
             site = None

@@ -32,7 +32,8 @@ DATE_PATTERNS = [
     (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b"), "mdy"),
     (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?[ -]?({_MONTH})\.?[ -]?,?[ ]?(\d{{4}})\b", re.I), "dMy"),
     (re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I), "Mdy"),
-    (re.compile(rf"\b({_MONTH})\.?,?\s+(\d{{4}})\b", re.I), "My"),
+    # "May 2005", "Aug. 2008", "May of 2005": a month of a stated year
+    (re.compile(rf"\b({_MONTH})\.?,?\s+(?:of\s+)?(\d{{4}})\b", re.I), "My"),
     (re.compile(r"\b(\d{1,2})/(\d{4})\b"), "my"),
     (re.compile(r"\b(\d{1,2})/(\d{1,2})\b(?!/)"), "md"),
     (re.compile(rf"\b(?:in|since|from|until|through|to|by|of|early|late|mid)\s+({_MONTH})\b(?!\s+\d)", re.I), "M"),
@@ -98,6 +99,10 @@ def _season_dates(text: str, ref: date | None) -> list[Found[date]]:
         if when is not None:
             out.append(Found(when, m.start(), m.end()))
     return out
+
+
+YEAR_AFTER = re.compile(r",?\s+(?:of\s+)?(?:19|20)\d\d\b")
+YEAR_STATED = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}/\d{1,2}/\d{2}\b")
 
 
 def find_dates(text: str, ref: date | None = None) -> list[Found[date]]:
@@ -196,11 +201,25 @@ def find_durations(text: str, ref: date | None) -> list[Found[Duration]]:
     for m in [*RANGE.finditer(text), *DATE_RANGE.finditer(text)]:
         if any(f.start < m.end() and m.start() < f.end for f in out):
             continue
-        a = find_dates(m.group("a"), ref)
-        b = find_dates(m.group("b"), ref)
-        if a and b and b[0].value >= a[0].value:
-            out.append(Found(Duration((b[0].value - a[0].value).days, a[0].value, b[0].value),
-                             m.start(), m.end()))
+        # a bare month is a date here ("from January to March of 2025"); the end's year may
+        # follow what the lazy match took
+        a_text, b_text = m.group("a"), m.group("b")
+        year_after = YEAR_AFTER.match(text, m.end("b"))
+        if year_after and not YEAR_STATED.search(b_text):
+            b_text += year_after.group()
+        a = find_dates(a_text, ref) or find_dates(f"in {a_text}", ref)
+        b = find_dates(b_text, ref) or find_dates(f"in {b_text}", ref)
+        if not (a and b):
+            continue
+        first, last = a[0].value, b[0].value
+        if not YEAR_STATED.search(a_text) and YEAR_STATED.search(b_text):
+            # "from January to March of 2025": the start is in the year the end states
+            first = (_safe_date(last.year, first.month, first.day)
+                     or first).replace(year=last.year)
+            if first > last:
+                first = first.replace(year=last.year - 1)
+        if last >= first:
+            out.append(Found(Duration((last - first).days, first, last), m.start(), m.end()))
     taken = [(f.start, f.end) for f in out]
     for m in DURATION.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
@@ -261,7 +280,10 @@ FAILED = re.compile(
     r"(?:\w+ ){0,2}(?:improvement|relief|benefit|help|response|change|success)|\bfail(?:ed|ure|s|ing)?\b|"
     r"\b(?:did not|didn't|does not|doesn't|has not|hasn't|have not|not) (?:(?:much|any|really|significantly|appreciably) )?(?:help|improv|work|reliev|resolv|respond|provide (?:\w+ )?relief|get(?:ting)? better|better|(?:well )?controlled|effective)\w*|"
     r"\b(?:unsuccessful|ineffective|refractory|persistent|persists|persisting|continued pain|continues to have|still has|still having|"
-    r"worse(?:ned|ning)?|unchanged|no better|exhausted|not effective|not tolerated|could not tolerate|intolerant|plateaued|goals (?:were )?not met|not meeting (?:\w+ )?goals)\b",
+    r"worse(?:ned|ning)?|unchanged|no better|exhausted|not effective|not tolerated|could not tolerate|intolerant|plateaued|goals (?:were )?not met|not meeting (?:\w+ )?goals)\b|"
+    # "still 6/10 most days, same as Sept despite meloxicam": pain that persists despite it
+    r"\b(?:not|no|without)(?: (?:made|make|making|had|much|really))? (?:a |any )?(?:\w+ )?difference\b|"
+    r"\bstill (?:at )?\d+\s*/\s*10\b|\b(?:pain|symptoms?|\d+\s*/\s*10|same|no change)\b[^.;]{0,50}?\bdespite\b",
     re.I)
 IMPROVED = re.compile(
     r"\b(?:improv(?:ed|ing|ement)|resolv(?:ed|ing)|(?:good|significant|excellent|complete|substantial|moderate|great) "
@@ -362,7 +384,7 @@ IMAGING_STABLE = re.compile(r"\b(?:stable (?:[\w-]+ ){0,2}(?:fracture|injury|ali
                             r"no (?:evidence of )?(?:instability|unstable (?:injury|fracture))|"
                             r"without (?:instability|unstable (?:injury|fracture)))\b", re.I)
 IMAGING_NORMAL = re.compile(r"\b(?:normal|unremarkable|negative|within normal limits|wnl|no acute (?:findings|abnormalit\w+))\b", re.I)
-IMAGING_ABNORMAL = re.compile(r"\b(?:positive|abnormal|herniat\w+|protrusion|extrusion|bulg\w+|stenosis|fracture|lesion|mass|narrowing|spondylo\w+|degenerat\w+|compression|displacement|listhesis|osteophyt\w+|subluxation|widening|edema|enhancement|metasta\w+|lytic|blastic|collapse|deformity|instability|syrinx|tumou?r|compromise|impingement)\b", re.I)
+IMAGING_ABNORMAL = re.compile(r"\b(?:positive|abnormal|herniat\w+|protrusion|extrusion|bulg\w+|stenosis|fracture|lesion|mass|narrowing|spondylo\w+|degenerat\w+|compression|displacement|listhesis|osteophyt\w+|subluxation|widening|edema|enhancement|metasta\w+|lytic|blastic|collapse|deformity|instability|syrinx|tumou?r|compromise|impingement|encroach\w*|effac\w*)\b", re.I)
 # "no fracture", "without stenosis", "negative for mass": the finding is denied, not reported
 IMAGING_DENIED = re.compile(r"\b(?:no|without(?! (?:difficulty|incident|complications?|problems?|"
                             r"sedation|contrast|trouble|issue))|negative for|free of|"
@@ -373,6 +395,28 @@ IMAGING_ABORTED = re.compile(r"\b(?:aborted|terminated early|(?:could not|couldn
 
 
 DIAGNOSTIC = re.compile(r"(?<!non-)(?<!non)(?<!not )\bdiagnostic\b(?! (?:of|for)\b)", re.I)
+
+
+# What an abnormal study found, for the trauma criteria: an injury ("compression fracture",
+# "widened C1-2 interval") follows up an injury; wear alone ("stenosis", "disc bulges",
+# "spondylosis") is no positive finding of trauma.
+INJURY_FINDING = re.compile(
+    r"\b(?:fractur\w*|fx|compression (?:deformity|injury)|burst|subluxation|dislocat\w*|"
+    r"listhesis|malalign\w*|ligament\w*|edema|hematoma|contusion|avulsion|widen\w*|"
+    r"height loss|loss of (?:vertebral )?height|wedg\w*|injur\w*|instabilit\w*|"
+    r"cord signal|transection|traumatic)\b", re.I)
+DEGENERATIVE_FINDING = re.compile(
+    r"\b(?:stenosis|bulg\w*|spondylosis|degenerat\w*|osteophyt\w*|arthropath\w*|arthrosis|"
+    r"desiccat\w*|herniat\w*|protrusion|disc space narrowing|narrowing|DDD|DJD|"
+    r"scoliosis|curvature|spurring|hypertroph\w*|calcification)\b", re.I)
+
+
+def injury_finding(text: str) -> bool | None:
+    """True when a study's words name an injury, False when they name only wear (a
+    degenerative finding and no injury), None when they name neither."""
+    if INJURY_FINDING.search(text):
+        return True
+    return False if DEGENERATIVE_FINDING.search(text) else None
 
 
 def find_imaging_result(text: str) -> str | None:
@@ -494,7 +538,9 @@ BODY_SITE = re.compile(
     r"humer(?:us|al)|radius|ulna[r]?|clavicle|ribs?|nose|nasal|jaw|orbit(?:al)?|"
     r"(?:ACL|MCL|meniscus|achilles tendon)|forearm|shin|calf|thigh|patella[r]?|podagra|"
     r"first MTP|MTP joint|metatarsal\w*|metacarpal\w*|skin|urinary tract|bladder infection|"
-    r"lungs?|pneumonia|cellulitis of the (?:leg|arm|foot))\b", re.I)
+    r"lungs?|pneumonia|cellulitis of the (?:leg|arm|foot)|"
+    r"intracranial|cerebral|cerebellar|brain|skull|aneurysm|esophag\w*|trachea|carotid|"
+    r"laryn\w*)\b", re.I)
 SPINAL_WORDS = re.compile(
     r"\b(?:back|spin\w*|neck|lumbar|lumbosacral|thoracic|cervical|sacr\w*|coccy\w*|tailbone|"
     r"vertebr\w*|dis[ck]s?|discitis|facet\w*|paraspinal|(?-i:[CTL]\d{1,2}|S[1-5])|"
@@ -611,3 +657,144 @@ def find_source(text: str, start: int, end: int) -> str:
     if AMENDMENT.search(text, max(0, start - 400), end):
         return "addendum"
     return "narrative"
+
+
+# A risk discussion (informed consent): "Operation, expected outcome, risks, and benefits were
+# discussed with him. Risks include bleeding ... The hematoma could also be an epidural hematoma,
+# which may compress the spinal cord ... The patient understood all these risks and agreed."
+# Everything it names is what could happen, not what has: the block runs from the sentence that
+# opens the discussion through each next sentence that still speaks of risk or of what may,
+# could or can happen, and ends at the sentence where the patient understands or agrees, at a
+# blank line, or at the first sentence that states a fact ("She completed 8 weeks of PT").
+RISK_OPENER = re.compile(
+    r"\b(?:risks|complications|risks? (?:and|,) benefits)\b[^.;()]{0,80}?\b(?:were|was|have been|has been)?\s*"
+    r"(?:discussed|explained|reviewed|gone over|include[sd]?|including)\b|"
+    r"\b(?:discussed|explained|reviewed|went over)\b[^.;()]{0,80}?\b(?:risks|complications)\b", re.I)
+# a heading inside a run-on line ("...,DESCRIPTION OF PROCEDURE:, The patient ...") or a line
+# break ends a discussion inside its sentence
+CLAUSE_BOUND = re.compile(r"[A-Z][A-Z/&-]+(?: [A-Z/&-]+)*:|\n")
+RISK_GOES_ON = re.compile(
+    r"\b(?:risks?|complications?|possibility|potential(?:ly)?|may|might|(?<!\bnot )could(?! not)|"
+    r"can(?!not|'t)|should (?:this|that|these|the|there|it|he|she|they)|if)\b", re.I)
+RISK_CLOSER = re.compile(
+    r"\b(?:understood|understands|verbalized understanding)\b[^.]{0,40}?\b(?:risks|all|these)\b|"
+    r"\bagree[sd]? (?:to|with)\b|\bagrees\.|\bwish(?:es|ed)? to proceed|\belect(?:s|ed)? to proceed|"
+    r"\b(?:gave|given|obtained|signed)\b[^.]{0,30}?\bconsent|\bconsent\b[^.]{0,20}?\b(?:was|were) "
+    r"(?:obtained|signed|given)|\bconsented\b", re.I)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\n\s*\n")
+# "p.o. antibiotics", "Dr. Smith", "e.g. bleeding": a period that ends an abbreviation
+ABBREVIATION_END = re.compile(r"(?:\b[a-z]\.){1,3}$|\b(?:dr|mr|mrs|ms|vs|st|approx|no)\.$", re.I)
+
+
+def risk_discussions(text: str, *, max_sentences: int = 20) -> list[tuple[int, int]]:
+    """Character ranges of the risk discussions in ``text`` (see RISK_OPENER)."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for m in SENTENCE_END.finditer(text):
+        if ABBREVIATION_END.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        bounds.append((start, m.start()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    blocks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(bounds):
+        s, e = bounds[i]
+        opener = RISK_OPENER.search(text, s, e)
+        if not opener:
+            i += 1
+            continue
+        s = opener.start()  # "Because the pain ..., I discussed ... risks": not the pain
+        after = CLAUSE_BOUND.search(text, opener.end(), e)
+        if after:  # the discussion ends inside its own sentence, at a heading
+            blocks.append((s, after.start()))
+            i += 1
+            continue
+        end = e
+        j = i + 1
+        while (j < len(bounds) and j - i <= max_sentences and end - s < 4000
+               and not RISK_CLOSER.search(text, s, end)):
+            ns, ne = bounds[j]
+            if "\n\n" in text[end:ns] or not (RISK_GOES_ON.search(text, ns, ne)
+                                              or RISK_CLOSER.search(text, ns, ne)):
+                break
+            heading = CLAUSE_BOUND.search(text, ns, ne)
+            if heading:
+                ne = heading.start()
+            end = ne
+            j += 1
+            if heading:
+                break
+            if RISK_CLOSER.search(text, ns, ne):
+                break
+        blocks.append((s, end))
+        i = j
+    return blocks
+
+
+# Policy definition A: a provider-directed home exercise program needs written instructions AND
+# documented compliance. "Gave written HEP sheet", "HEP not reviewed today" document the
+# program, not that the patient does it; "doing HEP daily", "compliant with HEP", "HEP x 8 wks"
+# document compliance.
+HEP_COMPLIANT = re.compile(
+    r"\b(?:complian\w*|adheren\w*|adherent|doing|does|did|performing|performs|performed|"
+    r"continu\w*|completed|consistently|faithfully|regularly|keeps up|kept up|log|diary|"
+    r"working on|has been)\b", re.I)
+HEP_PRESCRIBED = re.compile(
+    r"\b(?:gave|given|provided|issued|instructed|taught|educated|education|handouts?|sheet|"
+    r"prescribed|reviewed|demonstrated|recommended|printed|written|initiated|started on)\b", re.I)
+
+
+def hep_compliance(clause: str) -> bool | None:
+    """True when the clause documents the patient doing the home exercise program, False when
+    it documents only the program given (or not reviewed), None when it says neither."""
+    if HEP_COMPLIANT.search(clause):
+        return True
+    return False if HEP_PRESCRIBED.search(clause) else None
+
+
+# "She was started on meloxicam ... in May": a medication started on a date and not said to be
+# stopped is taken from then to the note
+MED_STARTED = re.compile(r"\b(?:started|begun|began|initiated|put on|placed on|prescribed)\b", re.I)
+MED_STOPPED = re.compile(r"\b(?:stopped|discontinued|d/c'?d|finished|completed|ran out|"
+                         r"no longer|off (?:of )?it|quit|for (?:a |one |\d+ )?(?:days?|weeks?|wks?|months?)|"
+                         r"dose ?pak|dosepak|taper)\b", re.I)
+
+
+QUESTION_ANSWER = re.compile(r"[ \t]*(?:[-:\u2013]\s*)?(?:\[\s*[xX]\s*\]\s*)?(?P<a>yes|y|no|n|none|negative|"
+                             r"positive|denies|unknown|unk)\b", re.I)
+
+
+def question_answer(text: str, after: int) -> str | None:
+    """"yes" / "no" for the answer written right after a question ending at ``after``
+    ("...arising out of employment? No."), None when none is written there."""
+    m = QUESTION_ANSWER.match(text, after)
+    if not m:
+        return None
+    word = m.group("a").lower()
+    if word in ("yes", "y", "positive"):
+        return "yes"
+    if word in ("no", "n", "none", "negative", "denies"):
+        return "no"
+    return None
+
+
+# A question: the clause before "?" opens with a verb or a question word ("Is condition due to
+# injury ...?", "Any falls?"); "discitis, worsening: epidural abscess?" asks nothing, it suspects.
+QUESTION_OPENER = re.compile(
+    r"(?:\d+[.)]\s*)?(?:is|are|was|were|do|does|did|has|have|had|any|can|could|will|would|"
+    r"should|how|what|when|where|why|who|which)\b", re.I)
+_ASKED_FROM = re.compile(r"[:;]\s*|\s[-\u2013]\s+|\n\s*")
+
+
+def question_start(sentence: str) -> int | None:
+    """Where the question of a sentence ending in "?" begins (its last clause, when that opens
+    like a question), else None."""
+    body = sentence.rstrip()
+    if not body.endswith("?"):
+        return None
+    start = 0
+    for m in _ASKED_FROM.finditer(body):
+        start = m.end()
+    lead = len(body[start:]) - len(body[start:].lstrip())
+    return start + lead if QUESTION_OPENER.match(body, start + lead) else None

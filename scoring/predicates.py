@@ -206,9 +206,15 @@ def conservative_tried(ctx: ScoringContext, *, therapies: list[str],
     """A therapy of ``therapies`` done inside the window (planned only or denied: not_met)."""
     facts = _therapy_facts(ctx, therapies)
     done = [f for f in facts if f.assertion in DONE]
+    # definition A: a home exercise program counts with documented compliance
+    given_only = [f for f in done if f.value.get("compliance") is False]
+    done = [f for f in done if f.value.get("compliance") is not False]
     inside = [f for f in done if ctx.in_window(f, window_days) is not False]
     if inside:
         return LeafResult(MET, tuple(inside), f"{inside[0].value.get('therapy')} documented")
+    if given_only and not done:
+        return LeafResult(UNKNOWN, (), "home exercise program given; the patient's compliance "
+                          "is not documented")
     if done:
         return LeafResult(UNKNOWN, (), f"{done[0].value.get('therapy')} only before the "
                           f"{window_days}-day window")
@@ -310,11 +316,19 @@ def _is_new(fact: Fact) -> bool | None:
 
 
 @predicate("new_onset")
-def new_onset(ctx: ScoringContext, *, kinds: list[str], trauma: str) -> LeafResult:
-    """New-onset symptoms with no trauma (``trauma: absent``) or after trauma (``present``)."""
+def new_onset(ctx: ScoringContext, *, kinds: list[str], trauma: str,
+              significant: bool = False) -> LeafResult:
+    """New-onset symptoms with no trauma (``trauma: absent``) or after trauma (``present``;
+    with ``significant``, a low-velocity injury such as a fall from standing is not enough
+    to decide it)."""
     symptoms = [f for f in ctx.of(*kinds) if f.assertion == A.present]
     new, chronic = _onset_split(symptoms)
     hurt, denied = _trauma(ctx)
+    if trauma == "present" and significant and hurt:
+        hurt = [f for f in hurt if f.value.get("velocity") != "low"]
+        if not hurt:
+            return LeafResult(UNKNOWN, (), "only a low-velocity injury is documented: whether "
+                              "it was significant trauma is for the reviewer")
     if trauma == "absent":
         if hurt:
             return LeafResult(NOT_MET, tuple(hurt[:CITE]), "trauma documented")
@@ -345,9 +359,11 @@ IMAGING_FACT = "imaging"
 
 @predicate("imaging_result")
 def imaging_result(ctx: ScoringContext, *, modalities: list[str], results: list[str],
-                   region: str | None = None) -> LeafResult:
-    """Imaging of ``modalities`` whose result is one of ``results`` (``any``: done at all)."""
-    facts = [f for f in ctx.of(IMAGING_FACT) if f.value.get("modality") in modalities]
+                   region: str | None = None, injury: bool = False) -> LeafResult:
+    """Imaging of ``modalities`` whose result is one of ``results`` (``any``: done at all);
+    with ``injury``, a study that found only wear (``injury: False``) does not count."""
+    facts = [f for f in ctx.of(IMAGING_FACT) if f.value.get("modality") in modalities
+             and not (injury and f.value.get("injury") is False)]
     if region is not None:
         facts = [f for f in facts if f.value.get("region") in (None, region)]
     done = [f for f in facts if f.assertion in DONE]
@@ -378,7 +394,7 @@ def trauma_imaging(ctx: ScoringContext, *, results: list[str],
     if old:
         return LeafResult(NOT_MET, tuple(old[:CITE]), "symptoms documented as chronic and the "
                           "injury is not dated: no acute trauma to follow up")
-    image = imaging_result(ctx, modalities=["xray", "ct", "mri"], results=results)
+    image = imaging_result(ctx, modalities=["xray", "ct", "mri"], results=results, injury=True)
     return _combine_all([LeafResult(MET, tuple(hurt[:CITE]), "trauma documented"), image])
 
 

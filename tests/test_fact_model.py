@@ -122,6 +122,49 @@ CASES = [
     # 10. number words
     (["Clinic 10/01/2026. PT for thirteen weeks without improvement."],
      {"ind.1.2.0": ("met", "thirteen")}),
+    # a consent discussion names what may happen, not what has (real operative notes)
+    (["Op note 10/01/2026. Surgery, its risks and benefits were reviewed with her. Risks "
+      "include bleeding; a collection in the epidural space could press on the cord and cause "
+      "loss of bowel and bladder control. There is also the possibility of a dural tear and "
+      "CSF leak. She understood these risks and agreed to proceed."],
+     {"ind.14.2": ("unknown", None), "ind.5": ("unknown", None),
+      "ind.3.2.2": ("unknown", None)}),
+    # counterexample: after the discussion closes, a stated finding is a finding
+    (["Op note 10/01/2026. Risks and benefits were discussed and she consented. Postop day 3 "
+      "she has a new epidural fluid collection on CT."],
+     {"ind.14.2": ("met", "epidural fluid collection")}),
+    # counterexample: a drug's risk in a medication list does not open a discussion
+    (["Clinic 10/01/2026. Meds: naproxen 500 BID since 8/1 (discussed renal risk), "
+      "gabapentin 300 TID since 8/1; no relief."],
+     {"ind.1.2.1": ("met", "naproxen")}),
+    # a form's question asserts nothing; the answer written after it does
+    (["Disability form 10/01/2026.\n4. Is condition due to injury or sickness arising out of "
+      "employment? No.\n5. New low back pain radiating to the left leg since 08/15/2026."],
+     {"ind.1.0": ("met", None)}),
+    (["Disability form 10/01/2026.\n4. Is the condition due to an injury at work? Yes - fell "
+      "from a ladder 9/20/2026.\n5. New low back pain since."], {"ind.1.0": ("not_met", None)}),
+    # definition A: a home exercise program counts with documented compliance
+    (["Clinic 10/01/2026. Gave written home exercise sheet (pelvic tilts, bridging)."],
+     {"ind.1.2.2": ("unknown", None)}),
+    (["Clinic 10/01/2026. Home exercise program not reviewed today."],
+     {"ind.1.2.2": ("unknown", None)}),
+    (["Clinic 10/01/2026. Doing her home exercise program daily since August, no relief."],
+     {"ind.1.2.2": ("met", "home exercise")}),
+    # a ground-level fall is not by itself the significant trauma of ind.11.7
+    (["ED 10/01/2026. Tripped and fell from standing yesterday; new left foot drop, "
+      "EHL 3/5."], {"ind.11.7.0": ("unknown", None)}),
+    (["ED 10/01/2026. Fell 12 feet from a roof yesterday; new left foot drop, EHL 3/5."],
+     {"ind.11.7.0": ("met", None)}),
+    # a study that found only wear is no positive finding of an injury to follow up
+    (["ED 10/01/2026. Fell from a ladder 9/28/2026. Lumbar x-ray 9/28/2026 showed moderate "
+      "L4-5 stenosis and disc bulges."], {"ind.11.1": ("unknown", None)}),
+    (["ED 10/01/2026. Fell from a ladder 9/28/2026. Lumbar x-ray 9/28/2026 showed an L1 "
+      "compression fracture."], {"ind.11.1": ("met", "compression fracture")}),
+    # an SAH with its intracranial cause named is not an occult one
+    (["Clinic 10/01/2026. Subarachnoid hemorrhage from a ruptured cerebellar artery aneurysm, "
+      "clipped in August."], {"ind.12.3": ("unknown", None)}),
+    (["Clinic 10/01/2026. Occult subarachnoid hemorrhage; cerebral angiogram negative x2, "
+      "spinal source suspected."], {"ind.12.3": ("met", "subarachnoid")}),
 ]
 
 
@@ -211,6 +254,7 @@ def test_form_field_ranks_below_narrative():
 
 @pytest.mark.parametrize("clause,recency", [
     ("fell 2 weeks ago", "remote"),           # in a note written in 2005
+    ("a second work injury in May of 2005", "remote"),  # the year is stated: not this May
     ("slipped on a wet floor", "remote"),     # undated, but the note itself is years old
 ])
 def test_recency_is_judged_at_the_request(clause, recency):

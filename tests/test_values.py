@@ -30,6 +30,56 @@ def test_durations_are_normalised_to_days_and_dates(text, days, start, end):
     assert (d.days, d.start, d.end) == (days, start, end)
 
 
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("PT from January to March of 2025, ten visits", date(2025, 1, 15), date(2025, 3, 15)),
+    ("PT from November to February 2026", date(2025, 11, 15), date(2026, 2, 15)),
+    ("PT from June to August, 12 visits", date(2026, 6, 15), date(2026, 8, 15)),  # no year
+])
+def test_a_range_start_takes_the_year_its_end_states(text, start, end):
+    d = V.find_durations(text, REF)[0].value
+    assert (d.start, d.end) == (start, end)
+
+
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("Back still 6/10 most days, same as Sept despite meloxicam daily", "failed"),
+    ("says it has not made a meaningful difference", "failed"),
+    ("Despite the pain she completed PT and is much better", "improved"),  # counterexample
+])
+def test_outcome_words(text, outcome):
+    assert V.find_outcome(text) == outcome
+
+
+@pytest.mark.parametrize(("clause", "compliance"), [
+    ("Gave written home exercise sheet and reviewed each exercise", False),
+    ("Home exercise program not reviewed today", False),
+    ("compliant with HEP 2x/day per her log", True),
+    ("HEP", None),
+])
+def test_home_exercise_compliance(clause, compliance):
+    assert V.hep_compliance(clause) is compliance
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("Is condition due to injury? No. Onset gradual.", "no"),
+    ("Any falls? [x] Yes", "yes"),
+    ("Any falls? Pt unsure.", None),
+])
+def test_a_question_is_answered_by_what_follows_it(text, answer):
+    assert V.question_answer(text, text.index("?") + 1) == answer
+
+
+@pytest.mark.parametrize(("sentence", "asked"), [
+    ("4. Is condition due to injury or sickness arising out of employment?", 0),
+    ("Falls: Any falls in the past month?", len("Falls: ")),
+    # counterexamples: a trailing "?" after a finding suspects it, asks nothing
+    ("T9-T10 discitis on cefazolin, worsening - rising CRP: epidural abscess?", None),
+    ("Cauda equina?", None),
+    ("No falls.", None),
+])
+def test_where_a_question_begins(sentence, asked):
+    assert V.question_start(sentence) == asked
+
+
 @pytest.mark.parametrize(("text", "when"), [
     ("MRI 09/14/2026", date(2026, 9, 14)),
     ("MRI 2026-09-14", date(2026, 9, 14)),
@@ -40,6 +90,9 @@ def test_durations_are_normalised_to_days_and_dates(text, days, start, end):
     ("stopped naproxen in early August", date(2026, 8, 5)),
     ("pain began late June", date(2026, 6, 25)),
     ("on 12/20", date(2025, 12, 20)),  # a month/day after the note's date is last year's
+    ("a second work-related injury in May of 2005", date(2005, 5, 15)),  # not this May
+    ("He fell again in August of 2008.", date(2008, 8, 15)),
+    ("seen in May for the same complaint", date(2026, 5, 15)),  # counterexample: no year
 ])
 def test_dates_resolve_against_the_note_date(text, when):
     assert V.find_dates(text, REF)[0].value == when

@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 ENDERS = {".", "?", "!"}
+CLOSERS = {'"', "'", ")", "\u201d", "\u2019"}  # a quote or parenthesis closed after the end
 WRAP_MIN = 60
 NEW_ITEM = re.compile(r"\s*(?:[-*•]|\d+[.)]|[A-Z][A-Za-z /&]{0,40}:)")
 
@@ -47,6 +48,8 @@ class ClinicalSentencizer:
                     j -= 1
                 if doc[j].text == "," and j > 0 and doc[j - 1].text in ENDERS:
                     j -= 1  # "adenopathy.,Degenerative": line breaks that became commas
+                if doc[j].text in CLOSERS and j > 0 and doc[j - 1].text in ENDERS:
+                    j -= 1  # 'helped a little for a while." She was started ...'
                 start = doc[j].text in ENDERS and not token.is_space and (
                     token.text[:1].isupper() or token.text[:1].isdigit())
             token.is_sent_start = bool(start)
