@@ -554,6 +554,10 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
         # after the imaging
         treated += [f for f in ctx.of("interventional_treatment") if f.assertion == A.present
                     and (ctx.when(f) or imaged) > imaged]
+        # an operation the chart reports (not "s/p", not planned) on or after the study's day:
+        # an operative note cites the study the operation followed
+        treated += [f for f in ctx.of("spine_procedure") if f.assertion == A.present
+                    and (ctx.when(f) or imaged) >= imaged]
         if changed or treated:
             return LeafResult(NOT_MET, tuple((changed + treated)[:CITE]),
                               "new/worsening symptoms or treatment since the imaging")
@@ -561,6 +565,10 @@ def recent_advanced_imaging_unchanged(ctx: ScoringContext, *, window_days: int) 
                           f"{window_days} days, nothing new since")
     older = [f for f in done if ctx.in_window(f, window_days) is False]
     no_recent = (older and len(older) == len(done)) or (negated and not done)
+    operated = [f for f in ctx.of("spine_procedure") if f.assertion == A.present]
+    if done and not older and operated:
+        # an operative note with no dates: the study it cites came before the operation
+        return LeafResult(NOT_MET, tuple(operated[:CITE]), "a spine operation since the imaging")
     if changed or no_recent:
         found = (negated + older)[:CITE] if no_recent else []
         why = [f"no advanced imaging of the region within {window_days} days"] if no_recent else []

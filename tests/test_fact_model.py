@@ -160,6 +160,16 @@ CASES = [
       "L4-5 stenosis and disc bulges."], {"ind.11.1": ("unknown", None)}),
     (["ED 10/01/2026. Fell from a ladder 9/28/2026. Lumbar x-ray 9/28/2026 showed an L1 "
       "compression fracture."], {"ind.11.1": ("met", "compression fracture")}),
+    # an operative note: the undated MRI it cites came before the operation it reports
+    (["Operative note 10/01/2026. MRI of the lumbar spine revealed an L4-5 disc herniation. "
+      "PROCEDURE: L4-5 laminectomy and discectomy."], {"non.1": ("not_met", "laminectomy")}),
+    # counterexample: a dated recent MRI after an old operation, nothing new since
+    (["Clinic 10/01/2026. Status post L4-5 laminectomy in 2015. MRI lumbar spine 09/10/2026 "
+      "showed postoperative changes, unchanged from 2024. Symptoms unchanged; no treatment "
+      "since the MRI."], {"non.1": ("met", "09/10/2026")}),
+    # a sports injury is trauma (definition C); a sport without an event is not
+    (["Clinic 10/01/2026. He was shooting basketball last week and felt a pop in his low "
+      "back; new left leg pain since."], {"ind.1.0": ("not_met", "basketball")}),
     # an SAH with its intracranial cause named is not an occult one
     (["Clinic 10/01/2026. Subarachnoid hemorrhage from a ruptured cerebellar artery aneurysm, "
       "clipped in August."], {"ind.12.3": ("unknown", None)}),
