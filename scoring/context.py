@@ -28,6 +28,10 @@ class ScoringContext:
     region: str | None
     age: int | None
     _by_kind: dict[str, tuple[Fact, ...]] = field(default_factory=dict, repr=False)
+    # what ``of`` gave for a tuple of kinds: the facts and the gate do not change while a
+    # review is scored, and ~100 predicates ask for the same kinds (8,700 facts: 0.5 s)
+    _gated: dict[tuple[str, ...], tuple[Fact, ...]] = field(default_factory=dict, repr=False,
+                                                             compare=False)
 
     @classmethod
     def build(cls, request: ReviewRequest, facts: tuple[Fact, ...]) -> ScoringContext:
@@ -51,10 +55,15 @@ class ScoringContext:
 
     def of(self, *kinds: str) -> tuple[Fact, ...]:
         """Facts of the given kinds that pass the gate (others are not used)."""
+        cached = self._gated.get(kinds)
+        if cached is not None:
+            return cached
         out: list[Fact] = []
         for kind in kinds:
             out.extend(f for f in self._by_kind.get(kind, ()) if self.counts(f))
-        return tuple(sorted(out, key=Fact.sort_key))
+        gated = tuple(sorted(out, key=Fact.sort_key))
+        self._gated[kinds] = gated
+        return gated
 
     def counts(self, fact: Fact) -> bool:
         """The one gate every predicate sees facts through: the region fits the request,

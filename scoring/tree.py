@@ -177,15 +177,17 @@ def evidence_of(result: NodeResult) -> tuple[Evidence, ...]:
         for child in result.children:
             if child.status == result.status:
                 facts.extend(f for r in child.walk() if r.status == child.status for f in r.facts)
-    seen: set[tuple] = set()
-    out: list[Evidence] = []
-    for fact in sorted(facts, key=Fact.sort_key):
+    # one quote once, whatever it holds: per place, the fact first in Fact.sort_key order
+    # (grouped before sorting: a big chart gives a node thousands of facts)
+    first: dict[tuple, tuple[tuple[str, str], Fact]] = {}
+    for fact in facts:
         ev = fact.evidence
-        key = (ev.document, ev.page, ev.start, ev.end)  # one quote once, whatever it holds
-        if key not in seen:
-            seen.add(key)
-            out.append(ev.model_copy(update={"fact": fact.kind}))
-    return tuple(out)
+        key = (ev.document, ev.page or 0, ev.start, ev.end)
+        rank = (fact.kind, fact.rule_id)
+        if key not in first or rank < first[key][0]:
+            first[key] = (rank, fact)
+    return tuple(first[key][1].evidence.model_copy(update={"fact": first[key][1].kind})
+                 for key in sorted(first))
 
 
 def to_criteria(results: list[NodeResult]) -> tuple[CriterionResult, ...]:
