@@ -248,11 +248,15 @@ def _imaging_values(clause: str, rel: tuple[int, int], ref: date | None,
             injury = V.injury_finding(clause[rel[1]:] or clause)
             if injury is not None:
                 out["injury"] = injury
-    elif "date" not in out and STUDY_DONE.search(clause):
+    elif "date" not in out and any(not NOT_BEFORE.search(clause, 0, m.start())
+                                   for m in STUDY_DONE.finditer(clause)):
         out["done"] = True  # "she has had an MRI": done, though its date and result are not given
     return out
 
 
+# "MRI ... cannot be performed", "was not obtained": the verb of a study not done
+NOT_BEFORE = re.compile(r"\b(?:not|cannot|can't|couldn't|unable to|never)\s+(?:\w+\s+){0,1}$",
+                        re.I)
 STUDY_DONE = re.compile(r"\b(?:had|has had|have had|underwent|undergone|performed|obtained|"
                         r"completed|showed|shows|revealed|reveals|demonstrated|demonstrates|"
                         r"personally reviewed)\b", re.I)
@@ -284,7 +288,9 @@ SYMPTOMS = {"pain", "radiculopathy", "myelopathy_sign", "neuro_symptom", "object
 STUDY_GAP_WORDS = {"prior", "previous", "recent", "a", "an", "any", "the", "or", "and", "/",
                    ",", "ct", "mri", "imaging", "x-ray", "xray", "x-rays", "radiographs",
                    "films", "further", "advanced", "spine", "spinal", "repeat", "lumbar",
-                   "cervical", "thoracic", "cross-sectional", "scan", "scans", "of"}
+                   "cervical", "thoracic", "cross-sectional", "scan", "scans", "of",
+                   # "we do not have any baseline films", "no outside imaging"
+                   "baseline", "old", "outside", "earlier", "initial", "plain"}
 
 
 def _denies_the_study(span, modifier) -> bool:
@@ -660,6 +666,7 @@ def _following(text: str, sent_end: int, *, limit: int = 300) -> str:
 # kinds a risk discussion does not make hypothetical: the patient's age and devices stay facts
 # nor treatment ("continuation of nonoperative care versus the risks of surgery were discussed"
 # does not say the care was not given)
+ORDERED_THERAPIES = frozenset({"physical_therapy", "home_exercise", "chiropractic"})
 RISK_TALK_KEEPS = frozenset({"age", "mri_contraindicated", "mri_conditional_device",
                              "conservative_therapy"})
 
@@ -674,6 +681,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
     kinds = fact_kinds().kinds
     facts: list[Fact] = []
     risk_talk = V.risk_discussions(text) if spans else []
+    order_form = bool(spans) and V.is_order_form(text, document)
     for span in spans:
         rule = rule_by_id[span.id_]
         if _suppressed(span, rule, spans, rule_by_id):
@@ -716,6 +724,12 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
                 begun = date.fromisoformat(value["date"])
                 if started and not V.MED_STOPPED.search(clause) and begun <= note_date:
                     value.update(start=value.pop("date"), days=(note_date - begun).days)
+            if (order_form and value.get("therapy") in ORDERED_THERAPIES
+                    and assertion == Assertion.present
+                    and not any(key in value for key in ("days", "visits", "start", "end"))):
+                # a PT referral/order form: "Evaluate and treat ... HEP", "Sent to: Lakeside PT"
+                # order the therapy; they do not say it was given
+                assertion, why = Assertion.hypothetical, "hypothetical: ordered on a referral form"
             if value.get("therapy") == "home_exercise":
                 compliance = True if "days" in value else V.hep_compliance(clause)
                 if compliance is not None:

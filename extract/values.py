@@ -67,14 +67,18 @@ def _year(y: str) -> int:
     return n + 2000 if n < 100 else n
 
 
-def _before(ref: date | None, month: int, day: int = 1) -> date | None:
-    """The latest date with this month/day not after ``ref`` (for dates without a year)."""
+MD_AHEAD_DAYS = 31
+
+
+def _before(ref: date | None, month: int, day: int = 1, *, ahead: int = 0) -> date | None:
+    """The latest date with this month/day not after ``ref`` + ``ahead`` days (for dates
+    without a year)."""
     if ref is None:
         return None
     candidate = _safe_date(ref.year, month, day)
     if candidate is None:
         return None
-    if candidate > ref:
+    if candidate > ref + timedelta(days=ahead):
         candidate = _safe_date(ref.year - 1, month, day)
     return candidate
 
@@ -133,7 +137,9 @@ def find_dates(text: str, ref: date | None = None) -> list[Found[date]]:
                         text, max(0, m.start() - 8), m.start()):
                     continue  # "5/5 strength", "4/5 EHL": a strength grade, not May 5th
                 if 1 <= int(g[0]) <= 12 and 1 <= int(g[1]) <= 31:
-                    when = _before(ref, int(g[0]), int(g[1]))
+                    # a visit log or a booked visit may run a few weeks past the date the
+                    # note is read as written on: "Visits: 07/13, 07/17, 07/24, 07/31"
+                    when = _before(ref, int(g[0]), int(g[1]), ahead=MD_AHEAD_DAYS)
             elif form == "M":
                 # "early August" is the 5th, "late August" the 25th, a bare month its middle
                 part = m.group(0).split(None, 1)[0].lower()
@@ -387,7 +393,7 @@ IMAGING_NORMAL = re.compile(r"\b(?:normal|unremarkable|negative|within normal li
 IMAGING_ABNORMAL = re.compile(r"\b(?:positive|abnormal|herniat\w+|protrusion|extrusion|bulg\w+|stenosis|fracture|lesion|mass|narrowing|spondylo\w+|degenerat\w+|compression|displacement|listhesis|osteophyt\w+|subluxation|widening|edema|enhancement|metasta\w+|lytic|blastic|collapse|deformity|instability|syrinx|tumou?r|compromise|impingement|encroach\w*|effac\w*)\b", re.I)
 # "no fracture", "without stenosis", "negative for mass": the finding is denied, not reported
 IMAGING_DENIED = re.compile(r"\b(?:no|without(?! (?:difficulty|incident|complications?|problems?|"
-                            r"sedation|contrast|trouble|issue))|negative for|free of|"
+                            r"sedation|contrast|trouble|issue))|negative for|neg\.? for|free of|"
                             r"not? evidence of)\b[^,.;]*", re.I)
 
 
@@ -414,6 +420,7 @@ DEGENERATIVE_FINDING = re.compile(
 def injury_finding(text: str) -> bool | None:
     """True when a study's words name an injury, False when they name only wear (a
     degenerative finding and no injury), None when they name neither."""
+    text = IMAGING_DENIED.sub(" ", text)  # "neg for fracture" names no injury found
     if INJURY_FINDING.search(text):
         return True
     return False if DEGENERATIVE_FINDING.search(text) else None
@@ -798,3 +805,23 @@ def question_start(sentence: str) -> int | None:
         start = m.end()
     lead = len(body[start:]) - len(body[start:].lstrip())
     return start + lead if QUESTION_OPENER.match(body, start + lead) else None
+
+
+# A referral or order form for therapy: its title says so ("PHYSICAL THERAPY REFERRAL / ORDER",
+# "Rx: Physical therapy", "Chiropractic referral") or its file name does ("pt_referral.txt").
+ORDER_TITLE = re.compile(
+    r"\b(?:referral|order|requisition|prescription|rx)\b.*\b(?:physical therapy|PT|chiropractic|"
+    r"therapy|rehab\w*)\b|\b(?:physical therapy|PT|chiropractic|therapy|rehab\w*)\b.*"
+    r"\b(?:referral|order|requisition|prescription)\b", re.I)
+ORDER_FILE = re.compile(r"(?:pt|therapy|physio|chiro)\w*[_ -]*(?:referral|order|rx)|"
+                        r"(?:referral|order)[_ -]*(?:pt|therapy|physio|chiro)", re.I)
+
+
+def is_order_form(page_text: str, document: str) -> bool:
+    """True when a page is a therapy referral or order form (its title or file name)."""
+    if ORDER_FILE.search(document):
+        return True
+    lines = [line.strip() for line in page_text[:600].splitlines() if line.strip()][:3]
+    # the title: the first line, or an upper-case line under a fax header
+    titles = lines[:1] + [line for line in lines[1:] if line.isupper()]
+    return any(ORDER_TITLE.search(line) for line in titles)

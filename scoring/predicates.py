@@ -230,6 +230,10 @@ def conservative_failed(ctx: ScoringContext, *, min_days: int, window_days: int)
     facts = _therapy_facts(ctx, None)
     done = [f for f in facts if f.assertion in DONE]
     inside = [f for f in done if ctx.in_window(f, window_days) is not False]
+    if any(f.source != Source.form_field and f.value.get("days") is not None for f in inside):
+        # "[X] Failed conservative treatment >= 6 weeks" on the request form against therapy
+        # the notes date: the form states the conclusion, the notes document the treatment
+        inside = [f for f in inside if f.source != Source.form_field]
     failed_any = [f for f in inside if f.value.get("outcome") == "failed"]
     long_enough = [f for f in inside if (f.value.get("days") or 0) >= min_days]
     failed_long = [f for f in long_enough if f.value.get("outcome") == "failed"]

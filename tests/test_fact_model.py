@@ -170,6 +170,35 @@ CASES = [
     # a sports injury is trauma (definition C); a sport without an event is not
     (["Clinic 10/01/2026. He was shooting basketball last week and felt a pop in his low "
       "back; new left leg pain since."], {"ind.1.0": ("not_met", "basketball")}),
+    # a request form states the conclusion; the notes' dated treatment decides it
+    (["Office note\nDate of service: 07/28/2026\nIbuprofen 600 TID x 3 weeks. PT eval 7/13, "
+      "4 visits over 2 weeks so far.",
+      "PRIOR AUTHORIZATION REQUEST\n[X] Failed conservative treatment >= 6 weeks within past "
+      "6 months\n"], {"ind.1.2.0": ("not_met", None)}),
+    # therapy whose status is unclear, or only recalled, or only ordered, is not documented
+    (["Clinic 10/01/2026. PT status unclear - obtaining records. Meloxicam since 6/1."],
+     {"ind.1.2.2": ("unknown", None)}),
+    (["PHYSICAL THERAPY REFERRAL / ORDER\nDate: 9/5/2026\nOrder: Evaluate and treat. Core "
+      "strengthening, HEP.\nFrequency: 2x/wk  Duration: 6 wks\nSent to: Lakeside PT (fax)"],
+     {"ind.1.2.2": ("not_met", None)}),
+    (["PHYSICAL THERAPY DISCHARGE SUMMARY 09/30/2026\nDates of care: 08/01/2026 to 09/26/2026, "
+      "12 visits. HEP independent."], {"ind.1.2.2": ("met", None)}),
+    (["Rheumatology 10/01/2026. AS diagnosed 2018; he recalls x-rays but we have no reports. "
+      "XR pelvis and XR lumbar spine ordered today; we do not have any baseline films."],
+     {"ind.8.1": ("not_met", "baseline films")}),  # radiographs not taken yet
+    # "neg for fracture" is a normal study, not a positive finding to follow up
+    (["ED 10/01/2026. Slipped on a wet floor 9/30/2026, landed on his buttocks. XR L-spine "
+      "9/30/2026: neg for fracture."], {"ind.11.1": ("unknown", None)}),
+    # what MRI cannot do: a weight over the table limit; "not feasible"; not "MR-conditional
+    # designs" the device predates, nor what "some SCS systems are"
+    (["Hospital note 10/01/2026. MRI L-spine is the preferred study, but cannot be performed: "
+      "weight (231 kg) exceeds the table limit of every MRI unit in our system."],
+     {"ind.1.1": ("met", "table limit")}),
+    (["ENT letter 09/01/2026. This implant predates current MR-conditional designs; MRI is "
+      "contraindicated for this model."], {"ind.1.1": ("met", "contraindicated")}),
+    (["Neurology 10/01/2026. Spinal cord stimulator, model unknown. Some SCS systems are "
+      "full-body MR conditional; others are not. Records requested."],
+     {"ind.1.1": ("unknown", None)}),
     # an SAH with its intracranial cause named is not an occult one
     (["Clinic 10/01/2026. Subarachnoid hemorrhage from a ruptured cerebellar artery aneurysm, "
       "clipped in August."], {"ind.12.3": ("unknown", None)}),

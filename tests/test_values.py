@@ -90,6 +90,7 @@ def test_where_a_question_begins(sentence, asked):
     ("stopped naproxen in early August", date(2026, 8, 5)),
     ("pain began late June", date(2026, 6, 25)),
     ("on 12/20", date(2025, 12, 20)),  # a month/day after the note's date is last year's
+    ("visits 10/13, 10/27", date(2026, 10, 13)),  # within a month after it: this year's
     ("a second work-related injury in May of 2005", date(2005, 5, 15)),  # not this May
     ("He fell again in August of 2008.", date(2008, 8, 15)),
     ("seen in May for the same complaint", date(2026, 5, 15)),  # counterexample: no year
