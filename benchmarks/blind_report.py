@@ -18,7 +18,7 @@ from pathlib import Path
 from priorauth.evaluate import evaluate_folders, render_summary
 
 ROOT = Path(__file__).resolve().parents[1] / "sample_notes"
-CORPORA = ("blind", "real", "blind3", "blind5", "real2", "blind6")
+CORPORA = ("blind", "real", "blind3", "blind5", "real2", "blind6", "blind7")
 SECOND_TEST = "blind2/test"  # 60 charts written after the first test run: a fresh frozen set
 # blind3: 80 charts written and labelled in the session of 2026-12-02 (second), split by hash
 # before any rule was tuned on them; its test half was run once, at the end of that session
