@@ -409,15 +409,20 @@ def _imaging_cues(span, sent, cues: list[tuple[str, str]]) -> list[tuple[str, st
     return out
 
 
-def _sentence(span):
-    """The sentence of a span, from a per-doc table (Span.sent rescans the doc each time)."""
-    doc = span.doc
+def _sentences(doc) -> list:
+    """A doc's sentences, from a per-doc table (Span.sent rescans the doc each time)."""
     table = doc.user_data.get("priorauth_sents")
     if table is None:
         sents = list(doc.sents)
         table = (sents, [s.start for s in sents])
         doc.user_data["priorauth_sents"] = table
-    sents, starts = table
+    return table[0]
+
+
+def _sentence(span):
+    """The sentence of a span."""
+    sents = _sentences(span.doc)
+    starts = span.doc.user_data["priorauth_sents"][1]
     return sents[bisect.bisect_right(starts, span.start) - 1]
 
 
@@ -680,7 +685,8 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
     spans = list(doc.spans.get(SPAN_GROUP, []))
     kinds = fact_kinds().kinds
     facts: list[Fact] = []
-    risk_talk = V.risk_discussions(text) if spans else []
+    risk_talk = (V.risk_discussions(text, [(sent.start_char, sent.end_char)
+                                           for sent in _sentences(doc)]) if spans else [])
     order_form = bool(spans) and V.is_order_form(text, document)
     for span in spans:
         rule = rule_by_id[span.id_]

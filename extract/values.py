@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Generic, TypeVar
@@ -688,21 +689,12 @@ RISK_CLOSER = re.compile(
     r"\bagree[sd]? (?:to|with)\b|\bagrees\.|\bwish(?:es|ed)? to proceed|\belect(?:s|ed)? to proceed|"
     r"\b(?:gave|given|obtained|signed)\b[^.]{0,30}?\bconsent|\bconsent\b[^.]{0,20}?\b(?:was|were) "
     r"(?:obtained|signed|given)|\bconsented\b", re.I)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\n\s*\n")
-# "p.o. antibiotics", "Dr. Smith", "e.g. bleeding": a period that ends an abbreviation
-ABBREVIATION_END = re.compile(r"(?:\b[a-z]\.){1,3}$|\b(?:dr|mr|mrs|ms|vs|st|approx|no)\.$", re.I)
 
 
-def risk_discussions(text: str, *, max_sentences: int = 20) -> list[tuple[int, int]]:
-    """Character ranges of the risk discussions in ``text`` (see RISK_OPENER)."""
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    for m in SENTENCE_END.finditer(text):
-        if ABBREVIATION_END.search(text, max(0, m.start() - 8), m.start()):
-            continue
-        bounds.append((start, m.start()))
-        start = m.end()
-    bounds.append((start, len(text)))
+def risk_discussions(text: str, bounds: Sequence[tuple[int, int]], *,
+                     max_sentences: int = 20) -> list[tuple[int, int]]:
+    """Character ranges of the risk discussions in ``text``, whose sentences are ``bounds``
+    (start, end offsets; the pipeline's own sentence splitter gives them)."""
     blocks: list[tuple[int, int]] = []
     i = 0
     while i < len(bounds):
@@ -722,6 +714,9 @@ def risk_discussions(text: str, *, max_sentences: int = 20) -> list[tuple[int, i
         while (j < len(bounds) and j - i <= max_sentences and end - s < 4000
                and not RISK_CLOSER.search(text, s, end)):
             ns, ne = bounds[j]
+            if not any(c.isalpha() for c in text[ns:ne]):  # a list number ("4.") goes on
+                end, j = ne, j + 1
+                continue
             if "\n\n" in text[end:ns] or not (RISK_GOES_ON.search(text, ns, ne)
                                               or RISK_CLOSER.search(text, ns, ne)):
                 break
