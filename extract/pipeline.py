@@ -688,6 +688,7 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
     risk_talk = (V.risk_discussions(text, [(sent.start_char, sent.end_char)
                                            for sent in _sentences(doc)]) if spans else [])
     order_form = bool(spans) and V.is_order_form(text, document)
+    questions: dict[int, int | None] = {}  # sentence start -> where its question begins
     for span in spans:
         rule = rule_by_id[span.id_]
         if _suppressed(span, rule, spans, rule_by_id):
@@ -801,7 +802,9 @@ def _page_facts(doc, text: str, document: str, page_number: int | None,
                 assertion, why = Assertion.negated, "negated: form field ticked No"
             elif answer == "yes" and assertion == Assertion.negated:
                 assertion, why = Assertion.present, "present: form field ticked Yes"
-        asked = V.question_start(sent_text)
+        if s_start not in questions:  # once per sentence, not per mention in it
+            questions[s_start] = V.question_start(sent_text)
+        asked = questions[s_start]
         if asked is not None and rel[0] >= asked and assertion in (
                 Assertion.present, Assertion.possible, Assertion.historical):
             # "Is condition due to injury ...? No.": a question asserts nothing; its answer does
