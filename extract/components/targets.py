@@ -88,7 +88,7 @@ def _lead(items: list) -> list[str] | None:
         while i < len(items) and items[i][0] is c.LITERAL:
             run += chr(items[i][1])
             i += 1
-        return [run.lower()] if len(run) >= 2 else None
+        return [run.lower()] if len(run) >= 3 else None
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
         return _lead(list(av[2]))
     return None
